@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libpcap-dev pkg-config
   python3
+  libhyperscan-dev tshark
 )
 # Optional groups, enabled by arguments: e.g. `scripts/deps.sh bench`.
 for group in "$@"; do
