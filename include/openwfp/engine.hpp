@@ -18,6 +18,7 @@
 
 #include "openwfp/callout.hpp"
 #include "openwfp/classify.hpp"
+#include "openwfp/dispatch.hpp"
 #include "openwfp/model.hpp"
 #include "openwfp/objects.hpp"
 #include "openwfp/status.hpp"
@@ -28,6 +29,7 @@ namespace engine {
 struct Generation;
 class EpochDomain;
 class CalloutRegistry;
+struct TransactionNotes;
 }  // namespace engine
 
 // Which compiled classifier the engine builds for each layer.
@@ -57,6 +59,13 @@ struct ClassifyInput {
   const void* classifyContext = nullptr;
   const FlowContexts* flowContexts = nullptr;
   ClassifyTrace* trace = nullptr;  // filled when given (allocates)
+  // Every classifyFn call runs inside a dispatch::ClassifyScope (DISPATCH_LEVEL,
+  // in_classify()); with a timer it is also timed per callout (C4).
+  const dispatch::CalloutTimer* timer = nullptr;
+  // Called after each classifyFn returns (the verifier's view of the call);
+  // may be null.
+  void (*afterCallout)(void* context, const FilterView& filter, const ClassifyOut& out) = nullptr;
+  void* afterCalloutContext = nullptr;
 };
 
 class Engine;
@@ -66,7 +75,7 @@ class Engine;
 // transaction usable; abort leaves nothing behind.
 class Transaction {
  public:
-  Transaction() = default;  // not open: Engine::begin() opens one
+  Transaction();  // not open: Engine::begin() opens one
   Transaction(Transaction&&) noexcept;
   Transaction& operator=(Transaction&&) noexcept;
   ~Transaction();
@@ -96,6 +105,7 @@ class Transaction {
   Engine* engine_ = nullptr;
   std::unique_lock<std::timed_mutex> lock_;
   std::unique_ptr<engine::Model> working_;
+  std::unique_ptr<engine::TransactionNotes> notes_;  // notifyFn calls to finish
 };
 
 class Engine {
@@ -126,6 +136,16 @@ class Engine {
   Status register_callout(const CalloutRegistration& callout, uint32_t* calloutId = nullptr);
   Status unregister_callout_by_key(const Guid& calloutKey);
   Status unregister_callout_by_id(uint32_t calloutId);
+  // The registered functions of a callout (control plane); false when none.
+  bool callout_registration(uint32_t calloutId, CalloutRegistration* out) const;
+
+  // Flow contexts, for the host that keeps flows (FwpsFlowAssociateContext0):
+  // a context counts against its callout, which cannot be unregistered
+  // (DEVICE_BUSY) while any is left. acquire fails when the callout is not
+  // registered.
+  bool acquire_flow_context(uint32_t calloutId) noexcept;
+  void release_flow_context(uint32_t calloutId) noexcept;
+  int64_t flow_contexts(uint32_t calloutId) const noexcept;
 
   // ---- data plane ----
   // A reader pins one slot of the reclamation domain for a data-path thread.
@@ -138,6 +158,9 @@ class Engine {
     bool valid() const noexcept { return slot_ >= 0; }
     // Classifies at one layer. `values.layerId` names the layer.
     void classify(const IncomingValues& values, const ClassifyInput& input, ClassifyResult* result) const noexcept;
+    // Calls the flowDeleteFn of a callout (if registered and it has one) for
+    // a context the flow held.
+    void flow_delete(uint16_t layerId, uint32_t calloutId, uint64_t flowContext) const noexcept;
 
    private:
     friend class Engine;

@@ -90,6 +90,11 @@ struct Filter {
   FilterAction action;
   uint64_t rawContext = 0;
   Lifetime lifetime = Lifetime::STATIC;
+  // Set by the engine when the callout's notifyFn changed FWPS_FILTER's
+  // context on FWPS_CALLOUT_NOTIFY_ADD_FILTER: what classifyFn then receives
+  // instead of rawContext.
+  bool calloutContextSet = false;
+  uint64_t calloutContext = 0;
   // Assigned by the engine when the filter is added:
   uint64_t filterId = 0;
   uint64_t effectiveWeight = 0;

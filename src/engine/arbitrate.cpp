@@ -62,7 +62,18 @@ Outcome evaluate(const CompiledFilter& f, const CalloutRegistry& callouts, const
   out.actionType = FWP_ACTION_CONTINUE;
   out.rights = rights;
   out.filterId = f.filterId;
-  callout->classifyFn(&values, input.metadata, input.layerData, input.classifyContext, &f.view, flow_context, &out);
+  {
+    if (input.timer != nullptr) {
+      dispatch::ClassifyCall call(*input.timer, f.calloutId);
+      callout->classifyFn(&values, input.metadata, input.layerData, input.classifyContext, &f.view, flow_context,
+                          &out);
+    } else {
+      dispatch::ClassifyScope scope;
+      callout->classifyFn(&values, input.metadata, input.layerData, input.classifyContext, &f.view, flow_context,
+                          &out);
+    }
+  }
+  if (input.afterCallout != nullptr) input.afterCallout(input.afterCalloutContext, f.view, out);
   if (trace != nullptr) trace->calloutCalled = true;
 
   o.fromCallout = true;

@@ -7,6 +7,7 @@
 #include "engine/epoch.hpp"
 #include "engine/generation.hpp"
 #include "engine/model_ops.hpp"
+#include "engine/notify.hpp"
 
 namespace openwfp {
 
@@ -15,12 +16,16 @@ using engine::Model;
 // ---- Transaction ----
 
 Transaction::Transaction(Engine* engine, std::unique_lock<std::timed_mutex> lock, std::unique_ptr<Model> working)
-    : engine_(engine), lock_(std::move(lock)), working_(std::move(working)) {}
+    : engine_(engine),
+      lock_(std::move(lock)),
+      working_(std::move(working)),
+      notes_(std::make_unique<engine::TransactionNotes>()) {}
 
 Transaction::Transaction(Transaction&& other) noexcept
     : engine_(std::exchange(other.engine_, nullptr)),
       lock_(std::move(other.lock_)),
-      working_(std::move(other.working_)) {}
+      working_(std::move(other.working_)),
+      notes_(std::move(other.notes_)) {}
 
 Transaction& Transaction::operator=(Transaction&& other) noexcept {
   if (this != &other) {
@@ -28,10 +33,12 @@ Transaction& Transaction::operator=(Transaction&& other) noexcept {
     engine_ = std::exchange(other.engine_, nullptr);
     lock_ = std::move(other.lock_);
     working_ = std::move(other.working_);
+    notes_ = std::move(other.notes_);
   }
   return *this;
 }
 
+Transaction::Transaction() = default;
 Transaction::~Transaction() { abort(); }
 
 namespace {
@@ -55,11 +62,22 @@ Status Transaction::add_callout(const Callout& c, uint32_t* calloutId, std::stri
 }
 Status Transaction::add_filter(const Filter& f, uint64_t* filterId, std::string* why) {
   if (!is_open()) return no_transaction(why);
-  return engine::model_add_filter(*working_, f, filterId, why);
+  uint64_t id = 0;
+  if (Status s = engine::model_add_filter(*working_, f, &id, why); s != Status::SUCCESS) return s;
+  if (Status s = engine::notify_added(*engine_->callouts_, *working_, id, *notes_, why); s != Status::SUCCESS) return s;
+  if (filterId != nullptr) *filterId = id;
+  return Status::SUCCESS;
 }
 Status Transaction::delete_filter_by_id(uint64_t filterId, std::string* why) {
   if (!is_open()) return no_transaction(why);
-  return engine::model_delete_filter(*working_, filterId, why);
+  if (working_->find_filter(filterId) == nullptr) return engine::model_delete_filter(*working_, filterId, why);
+  engine::TransactionNotes pending;
+  engine::note_deleted(*engine_->callouts_, *working_, filterId, pending);
+  const Status s = engine::model_delete_filter(*working_, filterId, why);
+  if (s == Status::SUCCESS) {
+    for (auto& n : pending.deleted) notes_->deleted.push_back(std::move(n));
+  }
+  return s;
 }
 Status Transaction::delete_filter_by_key(const Guid& key, std::string* why) {
   if (!is_open()) return no_transaction(why);
@@ -68,7 +86,7 @@ Status Transaction::delete_filter_by_key(const Guid& key, std::string* why) {
     if (why != nullptr) *why = "filter " + key.to_string() + " does not exist";
     return Status::FWP_FILTER_NOT_FOUND;
   }
-  return engine::model_delete_filter(*working_, f->filterId, why);
+  return delete_filter_by_id(f->filterId, why);
 }
 Status Transaction::delete_sublayer(const Guid& key, std::string* why) {
   if (!is_open()) return no_transaction(why);
@@ -87,12 +105,18 @@ Status Transaction::commit(std::string* why) {
   if (!is_open()) return no_transaction(why);
   Engine* engine = std::exchange(engine_, nullptr);
   const Status s = engine->commit_model(std::move(working_), why);
+  if (s == Status::SUCCESS) {
+    engine::notify_committed(*engine->callouts_, *notes_);
+  } else {
+    engine::notify_aborted(*engine->callouts_, *notes_);
+  }
   lock_.unlock();
   return s;
 }
 
 void Transaction::abort() noexcept {
   if (engine_ == nullptr) return;
+  if (notes_ != nullptr) engine::notify_aborted(*engine_->callouts_, *notes_);
   engine_ = nullptr;
   working_.reset();
   if (lock_.owns_lock()) lock_.unlock();
@@ -184,6 +208,19 @@ Status Engine::register_callout(const CalloutRegistration& callout, uint32_t* ca
 }
 Status Engine::unregister_callout_by_key(const Guid& key) { return callouts_->unregister_by_key(key); }
 Status Engine::unregister_callout_by_id(uint32_t id) { return callouts_->unregister_by_id(id); }
+bool Engine::callout_registration(uint32_t id, CalloutRegistration* out) const {
+  return callouts_->copy_registration(id, out);
+}
+bool Engine::acquire_flow_context(uint32_t id) noexcept { return callouts_->acquire_flow_context(id); }
+void Engine::release_flow_context(uint32_t id) noexcept { callouts_->release_flow_context(id); }
+int64_t Engine::flow_contexts(uint32_t id) const noexcept { return callouts_->flow_contexts(id); }
+
+void Engine::Reader::flow_delete(uint16_t layerId, uint32_t calloutId, uint64_t flowContext) const noexcept {
+  if (slot_ < 0) return;
+  engine::EpochGuard guard(*engine_.epochs_, slot_);
+  const CalloutRegistration* r = engine_.callouts_->lookup(calloutId);
+  if (r != nullptr && r->flowDeleteFn != nullptr) r->flowDeleteFn(layerId, calloutId, flowContext);
+}
 
 Engine::LayerStats Engine::layer_stats(LayerId layer) const {
   LayerStats stats;

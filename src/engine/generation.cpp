@@ -37,10 +37,18 @@ void fill_filter(const LayerInfo& layer, const Model& model, const Filter& f, co
   v.numFilterConditions = static_cast<uint32_t>(out->conditionViews.size());
   v.filterCondition = out->conditionViews.data();
   v.action = ActionView{f.action.type, out->calloutId};
-  v.context = f.rawContext;
+  v.context = f.calloutContextSet ? f.calloutContext : f.rawContext;
 }
 
 }  // namespace
+
+bool compile_filter(const Model& model, const Filter& f, CompiledFilter* out) {
+  const LayerInfo* layer = find_layer(f.layerKey);
+  const Sublayer* s = model.find_sublayer(f.subLayerKey);
+  if (layer == nullptr || s == nullptr) return false;
+  fill_filter(*layer, model, f, *s, out);
+  return true;
+}
 
 std::unique_ptr<Generation> build_generation(std::shared_ptr<const Model> model, uint64_t number,
                                              ClassifierKind kind) {

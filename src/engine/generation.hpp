@@ -52,6 +52,10 @@ struct Generation {
   }
 };
 
+// One filter as the data path and callouts see it (false: its layer or
+// sublayer is unknown). `out` must not move afterwards: its view points into it.
+bool compile_filter(const Model& model, const Filter& f, CompiledFilter* out);
+
 // Builds the tables of a model. Throws only std::bad_alloc.
 std::unique_ptr<Generation> build_generation(std::shared_ptr<const Model> model, uint64_t number,
                                              ClassifierKind kind);
