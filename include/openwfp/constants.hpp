@@ -34,6 +34,10 @@ inline constexpr uint32_t FWPS_CLASSIFY_OUT_FLAG_BUFFER_LIMIT_REACHED = 0x000000
 inline constexpr uint32_t FWPS_CLASSIFY_OUT_FLAG_NO_MORE_DATA = 0x00000004;
 inline constexpr uint32_t FWPS_CLASSIFY_OUT_FLAG_ALE_FAST_CACHE_CHECK = 0x00000008;
 inline constexpr uint32_t FWPS_CLASSIFY_OUT_FLAG_ALE_FAST_CACHE_POSSIBLE = 0x00000010;
+// openwfp's own flag (WFP has none): a callout's Block at
+// ALE_FLOW_ESTABLISHED closes the connection after an error that is a
+// security risk, so the verifier does not report it (C3).
+inline constexpr uint32_t CLASSIFY_OUT_FLAG_SECURITY_ERROR = 0x80000000;
 
 // FWPM_FILTER0.flags
 inline constexpr uint32_t FWPM_FILTER_FLAG_NONE = 0x00000000;

@@ -111,7 +111,10 @@ Flow* FlowTable::insert(const FlowKey& key, uint64_t now_us, TimeoutClass cls) n
   ::new (&f) Flow();
   f.slot_ = slot;
   f.key = key;
-  f.flowId = (nextFlowId_++ << 32) | slot;
+  // Top byte: the owner's tag (which stack a handle belongs to); then a
+  // 24-bit sequence (a stale handle of the slot's earlier flow finds
+  // nothing); low 32 bits: the slot.
+  f.flowId = (uint64_t{config_.idTag} << 56) | ((nextFlowId_++ & 0xFFFFFFu) << 32) | slot;
   f.firstSeenUs = f.lastSeenUs = now_us;
   f.class_ = cls;
   f.inUse_ = true;

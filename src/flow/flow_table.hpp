@@ -24,6 +24,7 @@ struct Config {
   uint64_t tcpClosingTimeoutUs = 10'000'000;        // after FIN from both sides or RST
   uint64_t udpTimeoutUs = 60'000'000;               // WFP's default UDP ALE flow idle timeout
   uint64_t otherTimeoutUs = 60'000'000;             // ICMP and others (WFP's default)
+  uint8_t idTag = 0;  // put in the top byte of every flow handle (the stack's host index)
 };
 
 enum class EndReason : uint8_t { FIN, RST, IDLE, EVICTED, END_OF_INPUT, BLOCKED };
@@ -31,7 +32,7 @@ const char* end_reason_name(EndReason r) noexcept;
 
 struct Flow {
   FlowKey key;
-  uint64_t flowId = 0;        // the flow handle (FWPS_METADATA_FIELD_FLOW_HANDLE): sequence << 32 | slot, never reused
+  uint64_t flowId = 0;        // the flow handle (FWPS_METADATA_FIELD_FLOW_HANDLE): tag << 56 | sequence << 32 | slot
   uint64_t firstSeenUs = 0;
   uint64_t lastSeenUs = 0;
   uint32_t direction = 0;     // FWP_DIRECTION of the first packet (who opened the flow)
@@ -56,6 +57,16 @@ struct Flow {
   uint64_t packets[2] = {0, 0};  // by FWP_DIRECTION (0 outbound, 1 inbound)
   uint64_t bytes[2] = {0, 0};
   uint64_t blockedPackets = 0;
+
+  // Callout state (the stack's): flow contexts, stream actions, pends.
+  uint32_t contextHead = UINT32_MAX;  // first of the flow's contexts in the stack's context table
+  bool aborted = false;               // FwpsFlowAbort0 (or a Block at FLOW_ESTABLISHED) ended it
+  bool streamAllowed = false;         // ALLOW_CONNECTION: no more STREAM classifications for this flow
+  // Per FWP_DIRECTION (0 outbound, 1 inbound):
+  uint32_t streamHold[2] = {UINT32_MAX, UINT32_MAX};  // held bytes (the stack's hold pool)
+  uint32_t streamRequired[2] = {0, 0};                // NEED_MORE_DATA: indicate again at this many bytes
+  bool streamDeferred[2] = {false, false};            // DEFER: held until FwpsStreamContinue0
+  uint32_t streamCalloutId = 0;                       // the callout that deferred (for stream-continue)
 
   // Table bookkeeping (private to FlowTable).
   uint32_t slot_ = 0;

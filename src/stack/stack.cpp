@@ -2,8 +2,15 @@
 
 #include <cstring>
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <vector>
+
 #include "openwfp/constants.hpp"
+#include "openwfp/fwps.hpp"
 #include "openwfp/fwps_fields.hpp"
+#include "runtime/host.hpp"
 #include "stack/endpoint_set.hpp"
 
 namespace openwfp::stack {
@@ -55,7 +62,55 @@ stream::Config stream_config(const Config& c) noexcept {
   return s;
 }
 
-struct Stack::Impl {
+// A classification's extras beyond the incoming values.
+struct CalloutExtras {
+  void* layerData = nullptr;
+  void (*afterCallout)(void*, const FilterView&, const ClassifyOut&) = nullptr;
+  void* afterCalloutContext = nullptr;
+};
+
+// What a STREAM classification's callouts asked for: the first callout that
+// set a stream action decides it (the engine then ignores the action type).
+struct StreamCallState {
+  StreamCalloutIoPacket* io = nullptr;
+  bool recorded = false;
+  StreamCalloutIoPacket answer;
+  uint32_t filterActionType = 0;
+  uint32_t calloutId = 0;
+  static void after(void* self, const FilterView& filter, const ClassifyOut&) {
+    auto* st = static_cast<StreamCallState*>(self);
+    if (st->recorded || st->io->streamAction == StreamActionType::FWPS_STREAM_ACTION_NONE) return;
+    st->recorded = true;
+    st->answer = *st->io;
+    st->filterActionType = filter.action.type;
+    st->calloutId = filter.action.calloutId;
+  }
+};
+
+// Which callout answered at FLOW_ESTABLISHED (for C3's report).
+struct FlowEstablishedCall {
+  uint64_t filterId = 0;
+  uint32_t calloutId = 0;
+  static void after(void* self, const FilterView& filter, const ClassifyOut& out) {
+    auto* c = static_cast<FlowEstablishedCall*>(self);
+    if (out.actionType == FWP_ACTION_BLOCK) {
+      c->filterId = filter.filterId;
+      c->calloutId = filter.action.calloutId;
+    }
+  }
+};
+
+// A run-time call from another thread than the stack's, carried out before
+// the stack's next packet.
+struct ForeignCall {
+  enum class Kind : uint8_t { ASSOCIATE, REMOVE, ABORT, CONTINUE } kind;
+  uint64_t flowId;
+  uint16_t layerId;
+  uint32_t calloutId;
+  uint64_t value;
+};
+
+struct Stack::Impl final : runtime::Host {
   Engine& engine;
   Engine::Reader reader;
   Config config;
@@ -65,10 +120,35 @@ struct Stack::Impl {
   Counters counters;
   defrag::Reassembler defrag;
   stream::Budget budget;
+  uint8_t hostIndex;
   flow::FlowTable flows;
   EndpointSet endpoints;
   ValueBuffer buffer;
   uint64_t now = 0;
+  // Callouts
+  FlowContextTable contexts;
+  StreamHoldPool holds;
+  FindingTable findings;
+  dispatch::Worker worker;
+  dispatch::CalloutTimingTable timing;
+  dispatch::CalloutTimer timer;
+  netbuf::NetBufferListPool streamPool;
+  std::thread::id owner;
+  std::mutex foreignMutex;
+  std::vector<ForeignCall> foreign;       // bounded by kMaxForeignCalls
+  std::atomic<bool> foreignPending{false};
+  uint64_t foreignRefused = 0;
+  static constexpr size_t kMaxForeignCalls = 4096;
+
+  static flow::Config tagged(flow::Config f, uint8_t tag) noexcept {
+    f.idTag = tag;
+    return f;
+  }
+  static dispatch::CalloutTimingConfig timing_config(const Config& c) noexcept {
+    dispatch::CalloutTimingConfig t = c.timing;
+    if (t.maxWorkers <= c.workerIndex) t.maxWorkers = c.workerIndex + 1;
+    return t;
+  }
 
   Impl(Engine& e, const Config& c, Observer* o)
       : engine(e),
@@ -77,13 +157,24 @@ struct Stack::Impl {
         observer(o != nullptr ? o : &noObserver),
         defrag(c.defrag),
         budget(stream_config(c)),
-        flows(c.flows, &Impl::flow_ended, this),
-        endpoints(c.maxEndpoints) {}
+        hostIndex(runtime::attach(this)),
+        flows(tagged(c.flows, hostIndex), &Impl::flow_ended, this),
+        endpoints(c.maxEndpoints),
+        contexts(c.maxFlowContexts),
+        holds(c.streamHoldBuffers, c.streamHoldBytes),
+        worker(c.workerIndex, c.worker),
+        timing(timing_config(c)),
+        timer(timing.timer(c.workerIndex)),
+        streamPool(c.streamBuffers, 0, 0),
+        owner(std::this_thread::get_id()) {
+    foreign.reserve(kMaxForeignCalls);
+  }
+  ~Impl() override { runtime::detach(hostIndex); }
 
   // ---- classification ----
 
   ClassifyResult classify(LayerId id, const LayerContext& ctx, const flow::Flow* f, uint32_t bytes,
-                          const IncomingMetadata* extra = nullptr) noexcept {
+                          const IncomingMetadata* extra = nullptr, const CalloutExtras* callout = nullptr) noexcept {
     ClassifyResult r;
     const LayerInfo* layer = find_layer(id);
     if (layer == nullptr) return r;
@@ -98,6 +189,14 @@ struct Stack::Impl {
     }
     ClassifyInput input;
     input.metadata = &meta;
+    input.timer = &timer;
+    FlowContextView flowView(contexts, f != nullptr ? f->contextHead : kNoContext);
+    if (f != nullptr) input.flowContexts = &flowView;
+    if (callout != nullptr) {
+      input.layerData = callout->layerData;
+      input.afterCallout = callout->afterCallout;
+      input.afterCalloutContext = callout->afterCalloutContext;
+    }
     reader.classify(buffer.view, input, &r);
     LayerCounters& lc = counters.layers[id < counters.layers.size() ? id : 0];
     ++lc.classified;
@@ -288,11 +387,284 @@ struct Stack::Impl {
       const bool from_client = chunk.direction == stream::Direction::CLIENT_TO_SERVER;
       const uint32_t dir = from_client == flow->localIsClient ? FWP_DIRECTION_OUTBOUND : FWP_DIRECTION_INBOUND;
       impl->observer->on_stream(*flow, chunk, dir);
-      const LayerContext ctx = impl->flow_context(*flow, dir);
-      const LayerId layer = pick(FWPS_LAYER_STREAM_V4, flow->key.ipVersion);
-      if (impl->blocked_at(layer, ctx, flow, chunk.length)) blocked = true;
+      if (impl->stream_chunk(*flow, chunk, dir)) blocked = true;
     }
   };
+
+  // ---- the STREAM layer ----
+
+  // One chunk of in-order bytes of a direction: indicated to the STREAM layer
+  // (with what the direction holds), the callouts' stream actions applied.
+  // Returns true when bytes of it were blocked or the connection dropped.
+  bool stream_chunk(flow::Flow& f, const stream::Chunk& c, uint32_t dir) noexcept {
+    if (f.aborted) return true;
+    if (f.streamAllowed) return false;  // ALLOW_CONNECTION: no more indications
+    const int d = dir == FWP_DIRECTION_OUTBOUND ? 0 : 1;
+    const bool out = dir == FWP_DIRECTION_OUTBOUND;
+    uint32_t flags = out ? FWPS_STREAM_FLAG_SEND : FWPS_STREAM_FLAG_RECEIVE;
+    if (c.fin) flags |= out ? FWPS_STREAM_FLAG_SEND_DISCONNECT : FWPS_STREAM_FLAG_RECEIVE_DISCONNECT;
+    if (c.rst) flags |= out ? FWPS_STREAM_FLAG_SEND_ABORT : FWPS_STREAM_FLAG_RECEIVE_ABORT;
+    if (c.push && !out) flags |= FWPS_STREAM_FLAG_RECEIVE_PUSH;
+    if (c.urgent) flags |= out ? FWPS_STREAM_FLAG_SEND_EXPEDITED : FWPS_STREAM_FLAG_RECEIVE_EXPEDITED;
+    const bool ending = c.fin || c.rst;
+
+    const uint8_t* data = c.data;
+    uint32_t length = c.length;
+    bool limit = false;
+    uint32_t& hold = f.streamHold[d];
+    if (hold != kNoHold) {
+      const uint32_t appended = holds.append(hold, c.data, c.length);
+      if (appended < c.length || holds.full(hold)) limit = true;
+      data = holds.data_of(hold);
+      length = holds.size(hold);
+    }
+    const bool waiting = f.streamDeferred[d] || (f.streamRequired[d] > 0 && length < f.streamRequired[d]);
+    if (waiting && !ending && !limit) {
+      if (hold == kNoHold) keep_held(f, d, c.data, c.length);
+      return false;
+    }
+    if (limit) holds.note_limit_reached();
+    f.streamDeferred[d] = false;
+    f.streamRequired[d] = 0;
+    return indicate(f, d, dir, flags, data, length, c.missedBytes, limit);
+  }
+
+  // Holds bytes of a direction (they are not decided yet). Without a buffer
+  // the bytes go on undecided: counted in the pool's noBuffer.
+  void keep_held(flow::Flow& f, int d, const uint8_t* data, uint32_t length) noexcept {
+    uint32_t& hold = f.streamHold[d];
+    if (hold == kNoHold) hold = holds.acquire();
+    if (hold == kNoHold) {
+      f.streamRequired[d] = 0;
+      f.streamDeferred[d] = false;
+      return;
+    }
+    if (data != holds.data_of(hold)) holds.append(hold, data, length);
+  }
+
+  bool indicate(flow::Flow& f, int d, uint32_t dir, uint32_t flags, const uint8_t* data, uint32_t length,
+                uint64_t missed, bool limit) noexcept {
+    const LayerContext ctx = flow_context(f, dir);
+    const LayerId layer = pick(FWPS_LAYER_STREAM_V4, f.key.ipVersion);
+    bool blocked = false;
+    uint32_t offset = 0;
+    for (int round = 0; round < 64; ++round) {
+      const uint32_t n = length - offset;
+      StreamData sd;
+      sd.flags = flags;
+      sd.dataLength = n;
+      netbuf::NetBufferList* nbl = nullptr;
+      if (n > 0) {
+        netbuf::Mdl* mdl = nullptr;
+        if (netbuf::allocate_mdl(&streamPool, const_cast<uint8_t*>(data + offset), n, &mdl) == Status::SUCCESS &&
+            netbuf::allocate_net_buffer_and_net_buffer_list(&streamPool, 0, 0, mdl, 0, n, &nbl) != Status::SUCCESS) {
+          netbuf::free_mdl(&streamPool, mdl);
+          nbl = nullptr;
+        }
+        if (nbl != nullptr) {
+          sd.netBufferListChain = nbl;
+          sd.dataOffset.netBufferList = nbl;
+          sd.dataOffset.netBuffer = nbl->firstNetBuffer;
+          sd.dataOffset.mdl = nbl->firstNetBuffer->currentMdl;
+          sd.dataOffset.mdlOffset = nbl->firstNetBuffer->currentMdlOffset;
+        }
+      }
+      StreamCalloutIoPacket io;
+      io.streamData = &sd;
+      io.missedBytes = round == 0 ? missed : 0;
+      StreamCallState state;
+      state.io = &io;
+      CalloutExtras extras{&io, &StreamCallState::after, &state};
+      IncomingMetadata meta;
+      ++counters.streamIndications;
+      const bool was_in_stream = in_stream_;
+      in_stream_ = true;
+      const ClassifyResult r = classify(layer, ctx, &f, n, &meta, &extras);
+      in_stream_ = was_in_stream;
+      if (nbl != nullptr) netbuf::free_net_buffer_list(nbl);
+      (void)limit;
+
+      const StreamCalloutIoPacket& a = state.recorded ? state.answer : io;
+      uint32_t enforced = a.countBytesEnforced == 0 || a.countBytesEnforced > n ? n
+                                                                                : static_cast<uint32_t>(a.countBytesEnforced);
+      switch (a.streamAction) {
+        case StreamActionType::FWPS_STREAM_ACTION_NONE:
+          if (r.actionType == FWP_ACTION_BLOCK) {
+            blocked = true;
+            counters.streamBytesBlocked += enforced;
+            discard(layer, ctx, &f, enforced, kDiscardModuleGeneral, kDiscardFirewallPolicy, r.filterId);
+          }
+          offset += enforced;
+          if (offset < length) continue;  // the rest is indicated again
+          break;
+        case StreamActionType::FWPS_STREAM_ACTION_NEED_MORE_DATA:
+          // The first countBytesEnforced bytes are permitted; the rest is held.
+          if (a.countBytesEnforced == 0) enforced = 0;
+          offset += enforced;
+          f.streamRequired[d] = static_cast<uint32_t>(a.countBytesRequired);
+          if ((flags & (FWPS_STREAM_FLAG_SEND_DISCONNECT | FWPS_STREAM_FLAG_RECEIVE_DISCONNECT |
+                        FWPS_STREAM_FLAG_SEND_ABORT | FWPS_STREAM_FLAG_RECEIVE_ABORT)) != 0) {
+            // Nothing more will come: what the callout left undecided is permitted.
+            findings.record("STREAM", "NEED_MORE_DATA at the end of a stream direction", state.calloutId, layer,
+                            f.flowId, counters.packets);
+            offset = length;
+            f.streamRequired[d] = 0;
+          }
+          break;
+        case StreamActionType::FWPS_STREAM_ACTION_ALLOW_CONNECTION:
+          f.streamAllowed = true;
+          offset = length;
+          break;
+        case StreamActionType::FWPS_STREAM_ACTION_DROP_CONNECTION:
+          if ((state.filterActionType & 0xFF) == (FWP_ACTION_CALLOUT_UNKNOWN & 0xFF)) {
+            ++counters.streamConnectionsDropped;
+            abort(f);
+            return true;
+          }
+          // Only honoured under a CALLOUT_UNKNOWN filter: ignored, reported.
+          findings.record("STREAM", "DROP_CONNECTION from a callout whose filter action is not CALLOUT_UNKNOWN",
+                          state.calloutId, layer, f.flowId, counters.packets);
+          offset = length;
+          break;
+        case StreamActionType::FWPS_STREAM_ACTION_DEFER:
+          if (dir == FWP_DIRECTION_INBOUND) {
+            f.streamDeferred[d] = true;
+            f.streamCalloutId = state.calloutId;
+          } else {
+            findings.record("STREAM", "DEFER on an outbound stream (inbound only)", state.calloutId, layer, f.flowId,
+                            counters.packets);
+            offset = length;
+          }
+          break;
+        default:
+          findings.record("STREAM", "an unknown stream action", state.calloutId, layer, f.flowId, counters.packets);
+          offset = length;
+          break;
+      }
+      break;
+    }
+    // Keep what is still undecided, and only that.
+    uint32_t& hold = f.streamHold[d];
+    if (offset >= length) {
+      holds.release(hold);
+      hold = kNoHold;
+    } else if (hold != kNoHold && data == holds.data_of(hold)) {
+      holds.consume(hold, offset);
+    } else {
+      keep_held(f, d, data + offset, length - offset);
+    }
+    return blocked;
+  }
+
+  // Ends a flow at once: FwpsFlowAbort0, DROP_CONNECTION, a Block at
+  // FLOW_ESTABLISHED. Its later packets are dropped.
+  void abort(flow::Flow& f) noexcept {
+    if (f.aborted) return;
+    f.aborted = true;
+    ++counters.flowsAborted;
+  }
+
+  // ---- runtime::Host (FwpsFlow*, FwpsStreamContinue0) ----
+
+  bool on_own_thread() const noexcept { return std::this_thread::get_id() == owner; }
+
+  Status queue_foreign(ForeignCall call) noexcept {
+    std::lock_guard lock(foreignMutex);
+    if (foreign.size() >= kMaxForeignCalls) {
+      ++foreignRefused;
+      return Status::INSUFFICIENT_RESOURCES;
+    }
+    foreign.push_back(call);
+    foreignPending.store(true, std::memory_order_release);
+    return Status::SUCCESS;
+  }
+
+  void run_foreign_calls() noexcept {
+    if (!foreignPending.load(std::memory_order_acquire)) return;
+    std::vector<ForeignCall> calls;
+    {
+      std::lock_guard lock(foreignMutex);
+      calls.swap(foreign);
+      foreign.reserve(kMaxForeignCalls);
+      foreignPending.store(false, std::memory_order_release);
+    }
+    for (const ForeignCall& c : calls) {
+      switch (c.kind) {
+        case ForeignCall::Kind::ASSOCIATE: (void)associate_now(c.flowId, c.layerId, c.calloutId, c.value); break;
+        case ForeignCall::Kind::REMOVE: (void)remove_now(c.flowId, c.calloutId); break;
+        case ForeignCall::Kind::ABORT: (void)abort_now(c.flowId); break;
+        case ForeignCall::Kind::CONTINUE: (void)continue_now(c.flowId, c.calloutId); break;
+      }
+    }
+  }
+
+  Status associate_context(uint64_t flowId, uint16_t layerId, uint32_t calloutId, uint64_t context) noexcept override {
+    if (!on_own_thread()) return queue_foreign({ForeignCall::Kind::ASSOCIATE, flowId, layerId, calloutId, context});
+    return associate_now(flowId, layerId, calloutId, context);
+  }
+  Status associate_now(uint64_t flowId, uint16_t layerId, uint32_t calloutId, uint64_t context) noexcept {
+    if (find_layer(layerId) == nullptr) return Status::INVALID_PARAMETER;
+    flow::Flow* f = flows.find_by_id(flowId);
+    if (f == nullptr || f->aborted) return Status::NOT_FOUND;
+    CalloutRegistration r;
+    if (!engine.callout_registration(calloutId, &r)) return Status::FWP_CALLOUT_NOT_FOUND;
+    if (r.flowDeleteFn == nullptr) return Status::INVALID_PARAMETER;
+    uint64_t existing = 0;
+    if (contexts.find(f->contextHead, calloutId, &existing)) return Status::OBJECT_NAME_EXISTS;
+    if (!engine.acquire_flow_context(calloutId)) return Status::FWP_CALLOUT_NOT_FOUND;
+    const Status s = contexts.add(&f->contextHead, layerId, calloutId, context);
+    if (s != Status::SUCCESS) engine.release_flow_context(calloutId);
+    return s;
+  }
+
+  Status remove_context(uint64_t flowId, uint16_t layerId, uint32_t calloutId) noexcept override {
+    (void)layerId;
+    if (!on_own_thread()) return queue_foreign({ForeignCall::Kind::REMOVE, flowId, layerId, calloutId, 0});
+    return remove_now(flowId, calloutId);
+  }
+  Status remove_now(uint64_t flowId, uint32_t calloutId) noexcept {
+    flow::Flow* f = flows.find_by_id(flowId);
+    if (f == nullptr) return Status::NOT_FOUND;
+    uint16_t layer = 0;
+    uint64_t context = 0;
+    if (!contexts.remove(&f->contextHead, calloutId, &layer, &context)) return Status::NOT_FOUND;
+    reader.flow_delete(layer, calloutId, context);
+    engine.release_flow_context(calloutId);
+    ++counters.flowDeleteCalls;
+    return Status::SUCCESS;
+  }
+
+  Status abort_flow(uint64_t flowId) noexcept override {
+    if (!on_own_thread()) return queue_foreign({ForeignCall::Kind::ABORT, flowId, 0, 0, 0});
+    return abort_now(flowId);
+  }
+  Status abort_now(uint64_t flowId) noexcept {
+    flow::Flow* f = flows.find_by_id(flowId);
+    if (f == nullptr) return Status::NOT_FOUND;
+    abort(*f);
+    return Status::SUCCESS;
+  }
+
+  Status stream_continue(uint64_t flowId, uint32_t calloutId, uint16_t layerId, uint32_t flags) noexcept override {
+    (void)flags;
+    if (!on_own_thread()) return queue_foreign({ForeignCall::Kind::CONTINUE, flowId, layerId, calloutId, 0});
+    return continue_now(flowId, calloutId);
+  }
+  Status continue_now(uint64_t flowId, uint32_t calloutId) noexcept {
+    flow::Flow* f = flows.find_by_id(flowId);
+    if (f == nullptr || !f->streamDeferred[1] || f->streamCalloutId != calloutId) return Status::NOT_FOUND;
+    if (in_stream_) {
+      // From inside the STREAM layer (a classifyFn): resumed after it returns.
+      return queue_foreign({ForeignCall::Kind::CONTINUE, flowId, 0, calloutId, 0});
+    }
+    f->streamDeferred[1] = false;
+    uint32_t& hold = f->streamHold[1];
+    if (hold == kNoHold) return Status::SUCCESS;
+    const uint32_t dir = FWP_DIRECTION_INBOUND;
+    (void)indicate(*f, 1, dir, FWPS_STREAM_FLAG_RECEIVE, holds.data_of(hold), holds.size(hold), 0, false);
+    return Status::SUCCESS;
+  }
+  bool in_stream_ = false;
 
   static void flow_ended(void* self, flow::Flow& f, flow::EndReason reason) {
     static_cast<Impl*>(self)->end_flow(f, reason);
@@ -312,6 +684,19 @@ struct Stack::Impl {
       }
     }
     observer->on_flow_end(f, reason);
+    // Every context the flow still carries goes to its callout's flowDeleteFn.
+    uint16_t layer = 0;
+    uint32_t callout = 0;
+    uint64_t context = 0;
+    while (contexts.pop(&f.contextHead, &layer, &callout, &context)) {
+      reader.flow_delete(layer, callout, context);
+      engine.release_flow_context(callout);
+      ++counters.flowDeleteCalls;
+    }
+    for (uint32_t& h : f.streamHold) {
+      holds.release(h);
+      h = kNoHold;
+    }
   }
 
   // ALE_RESOURCE_ASSIGNMENT (and ALE_AUTH_LISTEN) once per local endpoint.
@@ -339,16 +724,25 @@ struct Stack::Impl {
     return false;
   }
 
+  // ALE_FLOW_ESTABLISHED. A Block there closes the flow (C3): it is
+  // reported unless the deciding callout marked it as a security error.
   bool flow_established_blocked(flow::Flow& f) noexcept {
     f.established = true;
     const LayerContext ctx = flow_context(f, f.direction);
-    uint64_t filter = 0;
-    if (blocked_at(pick(FWPS_LAYER_ALE_FLOW_ESTABLISHED_V4, f.key.ipVersion), ctx, &f, 0, nullptr, &filter)) {
-      f.establishedBlocked = true;
-      f.establishedFilterId = filter;
-      return true;
+    const LayerId layer = pick(FWPS_LAYER_ALE_FLOW_ESTABLISHED_V4, f.key.ipVersion);
+    FlowEstablishedCall call;
+    CalloutExtras extras{nullptr, &FlowEstablishedCall::after, &call};
+    const ClassifyResult r = classify(layer, ctx, &f, 0, nullptr, &extras);
+    if (r.actionType != FWP_ACTION_BLOCK) return false;
+    discard(layer, ctx, &f, 0, kDiscardModuleGeneral, kDiscardFirewallPolicy, r.filterId);
+    f.establishedBlocked = true;
+    f.establishedFilterId = r.filterId;
+    if ((r.flags & CLASSIFY_OUT_FLAG_SECURITY_ERROR) == 0) {
+      findings.record("C3", "Block at ALE_FLOW_ESTABLISHED (closes the connection; block at ALE_AUTH_* instead)",
+                      r.filterId == call.filterId ? call.calloutId : 0, layer, f.flowId, counters.packets);
     }
-    return false;
+    abort(f);
+    return true;
   }
 
   // ALE authorization of a new flow. Returns true when it was blocked.
@@ -467,7 +861,7 @@ struct Stack::Impl {
           return Verdict::BLOCK;
         }
       } else {
-        if (f->aleBlocked || f->establishedBlocked) {
+        if (f->aleBlocked || f->establishedBlocked || f->aborted) {
           ++counters.aleBlockedPackets;
           ++f->blockedPackets;
           flows.touch(*f, now, class_for(*f));
@@ -640,6 +1034,17 @@ struct Stack::Impl {
   }
 
   Result process(uint64_t ts, uint32_t link_type, const uint8_t* frame, uint32_t caplen, uint32_t wirelen) noexcept {
+    owner = std::this_thread::get_id();
+    dispatch::WorkerThreadScope bound(worker);
+    run_foreign_calls();
+    const Result r = process_packet(ts, link_type, frame, caplen, wirelen);
+    // DPCs queued while the packet was classified run now, after it.
+    if (bound.bound()) counters.dpcsRun += worker.drain_dpcs();
+    return r;
+  }
+
+  Result process_packet(uint64_t ts, uint32_t link_type, const uint8_t* frame, uint32_t caplen,
+                        uint32_t wirelen) noexcept {
     if (ts > now) now = ts;
     ++counters.packets;
     counters.bytes += caplen;
@@ -703,7 +1108,20 @@ Result Stack::process(uint64_t timestamp_us, uint32_t link_type, const uint8_t* 
   return impl_->process(timestamp_us, link_type, frame, caplen, wire_length);
 }
 
-void Stack::finish() noexcept { impl_->flows.end_all(); }
+void Stack::finish() noexcept {
+  impl_->owner = std::this_thread::get_id();
+  dispatch::WorkerThreadScope bound(impl_->worker);
+  impl_->run_foreign_calls();
+  impl_->flows.end_all();
+  if (bound.bound()) impl_->counters.dpcsRun += impl_->worker.drain_dpcs();
+}
+
+const FlowContextStats& Stack::flow_contexts() const noexcept { return impl_->contexts.stats(); }
+const StreamHoldStats& Stack::stream_holds() const noexcept { return impl_->holds.stats(); }
+const FindingTable& Stack::findings() const noexcept { return impl_->findings; }
+const dispatch::CalloutTimingTable& Stack::callout_timing() const noexcept { return impl_->timing; }
+dispatch::Worker& Stack::worker() noexcept { return impl_->worker; }
+uint8_t Stack::host_index() const noexcept { return impl_->hostIndex; }
 
 const Counters& Stack::counters() const noexcept { return impl_->counters; }
 const flow::FlowTable& Stack::flows() const noexcept { return impl_->flows; }

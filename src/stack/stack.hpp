@@ -30,7 +30,11 @@
 #include "defrag/reassembler.hpp"
 #include "flow/flow_table.hpp"
 #include "openwfp/engine.hpp"
+#include "openwfp/dispatch.hpp"
+#include "stack/findings.hpp"
+#include "stack/flow_contexts.hpp"
 #include "stack/layer_values.hpp"
+#include "stack/stream_hold.hpp"
 #include "stack/locality.hpp"
 #include "stream/reassembler.hpp"
 
@@ -43,6 +47,14 @@ struct Config {
   flow::Config flows;
   uint32_t interfaceIndex = 1;
   uint32_t maxEndpoints = 4096;  // inferred bound/listening local endpoints
+  // Callouts
+  uint32_t maxFlowContexts = 65536;     // FwpsFlowAssociateContext0 entries, all flows
+  uint32_t streamHoldBuffers = 1024;    // stream directions a callout may hold data for at once
+  uint32_t streamHoldBytes = 65536;     // bytes one held direction may accumulate
+  uint32_t workerIndex = 0;             // this stack's data-path worker (its DPC queue and timing row)
+  dispatch::WorkerConfig worker;        // DPC queue of the worker
+  dispatch::CalloutTimingConfig timing; // classifyFn budget (C4) and histogram sizes
+  uint32_t streamBuffers = 256;         // packet buffers for STREAM indications (netbuf pool)
 };
 
 enum class Verdict : uint8_t { PERMIT, BLOCK, DROP, HELD };
@@ -86,6 +98,12 @@ struct Counters {
   uint64_t loopback = 0;
   uint64_t endpointTableFull = 0;
   uint64_t badIpv4Checksums = 0;
+  uint64_t streamIndications = 0;      // STREAM layer classifications
+  uint64_t streamBytesBlocked = 0;     // stream bytes a Block applied to
+  uint64_t streamConnectionsDropped = 0;  // DROP_CONNECTION honoured
+  uint64_t flowsAborted = 0;           // FwpsFlowAbort0, DROP_CONNECTION, or a Block at FLOW_ESTABLISHED
+  uint64_t flowDeleteCalls = 0;        // flowDeleteFn calls (flow end and context removal)
+  uint64_t dpcsRun = 0;
 };
 
 class Stack {
@@ -108,6 +126,14 @@ class Stack {
   const defrag::Reassembler& reassembler() const noexcept;
   const stream::Budget& streams() const noexcept;
   const Config& config() const noexcept;
+  // Callouts: contexts, held stream data, the verifier's findings, timing.
+  const FlowContextStats& flow_contexts() const noexcept;
+  const StreamHoldStats& stream_holds() const noexcept;
+  const FindingTable& findings() const noexcept;
+  const dispatch::CalloutTimingTable& callout_timing() const noexcept;
+  dispatch::Worker& worker() noexcept;
+  // The index in the top byte of this stack's flow handles.
+  uint8_t host_index() const noexcept;
 
  private:
   struct Impl;

@@ -144,7 +144,7 @@ class ReplayObserver final : public stack::Observer {
       const std::string dst = address_text(f.key.ipVersion, out ? f.key.remote : f.key.local);
       const uint16_t sport = out ? f.key.localPort : f.key.remotePort;
       const uint16_t dport = out ? f.key.remotePort : f.key.localPort;
-      std::string name = fmt::format("flow{}-{}-{}_{}-{}_{}.bin", f.flowId >> 32, out ? "out" : "in", src, sport, dst, dport);
+      std::string name = fmt::format("flow{}-{}-{}_{}-{}_{}.bin", (f.flowId >> 32) & 0xFFFFFFu, out ? "out" : "in", src, sport, dst, dport);
       for (char& ch : name) {
         if (ch == ':') ch = '.';
       }

@@ -1,0 +1,138 @@
+// The run-time functions a callout calls (fwpsk.h): flow contexts, flow
+// abort, pend and complete, classify handles, the stream layer's data and
+// stream-continue. Names, arguments and status codes are WFP's.
+//
+// Routing: these are free functions, as in WFP. A flow handle carries the
+// index of the stack that owns the flow; a completion or classify handle
+// carries the stack that issued it. Every stack registers itself as a
+// callout host while it lives (runtime/host.hpp).
+//
+// Threads: flow contexts and stream-continue may be called from the stack's
+// own thread (a classifyFn, a DPC) or any other thread; calls from other
+// threads are queued and carried out by the stack before its next packet.
+// FwpsCompleteOperation0 and FwpsCompleteClassify0 may be called from any
+// thread (that is what pending is for).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "openwfp/classify.hpp"
+#include "openwfp/netbuf.hpp"
+#include "openwfp/status.hpp"
+
+namespace openwfp {
+
+using netbuf::Mdl;
+using netbuf::NetBuffer;
+using netbuf::NetBufferList;
+
+// ------------------------------------------------------------ flows ----
+
+// FwpsFlowAssociateContext0: one context per (flow, callout).
+//   SUCCESS
+//   OBJECT_NAME_EXISTS   the flow already carries a context of this callout
+//   INVALID_PARAMETER    the callout has no flowDeleteFn, or layerId is not a layer
+//   FWP_CALLOUT_NOT_FOUND  the callout is not registered
+//   NOT_FOUND            no such flow (ended, or a stale handle)
+//   INSUFFICIENT_RESOURCES the stack's context table is full (counted)
+Status FwpsFlowAssociateContext0(uint64_t flowId, uint16_t layerId, uint32_t calloutId, uint64_t flowContext) noexcept;
+// FwpsFlowRemoveContext0: removes the context; the callout's flowDeleteFn
+// runs for it (as WFP does). NOT_FOUND when the flow carries none of it.
+Status FwpsFlowRemoveContext0(uint64_t flowId, uint16_t layerId, uint32_t calloutId) noexcept;
+// FwpsFlowAbort0: ends the flow now; its later packets are dropped (a TCP
+// flow's peer gets a RST in an output capture). NOT_FOUND for no such flow.
+Status FwpsFlowAbort0(uint64_t flowId) noexcept;
+
+// ----------------------------------------------------- pend/complete ----
+
+// FwpsPendOperation0: pends the ALE classification whose metadata carried
+// `completionHandle` (FWPS_METADATA_FIELD_COMPLETION_HANDLE: RESOURCE_ASSIGNMENT,
+// AUTH_LISTEN, AUTH_CONNECT, AUTH_RECV_ACCEPT). The classifyFn then answers
+// Block with FWPS_CLASSIFY_OUT_FLAG_ABSORB. Later, FwpsCompleteOperation0
+// makes the stack classify the same layer again with IS_REAUTHORIZE, where
+// the callout gives its answer.
+//   FWP_CANNOT_PEND      the classification is a reauthorization, or not pendable
+//   INVALID_PARAMETER    not a completion handle of a classification in progress
+//   INSUFFICIENT_RESOURCES the pend table is full (counted)
+Status FwpsPendOperation0(uint64_t completionHandle, uint64_t* completionContext) noexcept;
+// FwpsCompleteOperation0: from any thread. `netBufferList` is accepted as
+// WFP's (openwfp re-injects nothing on its behalf: a callout that absorbed a
+// packet re-injects its own clone).
+void FwpsCompleteOperation0(uint64_t completionContext, NetBufferList* netBufferList) noexcept;
+
+// FwpsAcquireClassifyHandle0 / FwpsPendClassify0 / FwpsCompleteClassify0 /
+// FwpsReleaseClassifyHandle0: the generic pend of a classification at any
+// layer (the decision arrives later; the classification that pended it is
+// answered Block + ABSORB at once, and the later decision applies to the
+// flow). classifyContext is the value classifyFn received.
+Status FwpsAcquireClassifyHandle0(const void* classifyContext, uint32_t flags, uint64_t* classifyHandle) noexcept;
+Status FwpsPendClassify0(uint64_t classifyHandle, uint64_t filterId, uint32_t flags, ClassifyOut* classifyOut) noexcept;
+void FwpsCompleteClassify0(uint64_t classifyHandle, uint32_t flags, const ClassifyOut* classifyOut) noexcept;
+void FwpsReleaseClassifyHandle0(uint64_t classifyHandle) noexcept;
+
+// ----------------------------------------------------------- stream ----
+
+// FWPS_STREAM_FLAG_* (FWPS_STREAM_DATA0::flags).
+inline constexpr uint32_t FWPS_STREAM_FLAG_RECEIVE = 0x00000001;
+inline constexpr uint32_t FWPS_STREAM_FLAG_RECEIVE_EXPEDITED = 0x00000002;
+inline constexpr uint32_t FWPS_STREAM_FLAG_RECEIVE_DISCONNECT = 0x00000004;
+inline constexpr uint32_t FWPS_STREAM_FLAG_RECEIVE_ABORT = 0x00000008;
+inline constexpr uint32_t FWPS_STREAM_FLAG_RECEIVE_PUSH = 0x00000010;
+inline constexpr uint32_t FWPS_STREAM_FLAG_SEND = 0x00010000;
+inline constexpr uint32_t FWPS_STREAM_FLAG_SEND_EXPEDITED = 0x00020000;
+inline constexpr uint32_t FWPS_STREAM_FLAG_SEND_NODELAY = 0x00040000;
+inline constexpr uint32_t FWPS_STREAM_FLAG_SEND_NOPUSH = 0x00080000;
+inline constexpr uint32_t FWPS_STREAM_FLAG_SEND_DISCONNECT = 0x00200000;
+inline constexpr uint32_t FWPS_STREAM_FLAG_SEND_ABORT = 0x00400000;
+
+// FWPS_STREAM_DATA_OFFSET0
+struct StreamDataOffset {
+  NetBufferList* netBufferList = nullptr;
+  NetBuffer* netBuffer = nullptr;
+  Mdl* mdl = nullptr;
+  uint32_t mdlOffset = 0;
+  uint32_t netBufferOffset = 0;
+  size_t streamDataOffset = 0;
+};
+
+// FWPS_STREAM_DATA0: the in-order bytes indicated at the STREAM layer.
+struct StreamData {
+  uint32_t flags = 0;  // FWPS_STREAM_FLAG_*
+  StreamDataOffset dataOffset;
+  size_t dataLength = 0;
+  NetBufferList* netBufferListChain = nullptr;
+};
+
+// FWPS_STREAM_ACTION_TYPE
+enum class StreamActionType : uint32_t {
+  FWPS_STREAM_ACTION_NONE = 0,
+  FWPS_STREAM_ACTION_NEED_MORE_DATA = 1,
+  FWPS_STREAM_ACTION_DROP_CONNECTION = 2,
+  FWPS_STREAM_ACTION_DEFER = 3,
+  FWPS_STREAM_ACTION_ALLOW_CONNECTION = 4,
+  FWPS_STREAM_ACTION_TYPE_MAX = 5,
+};
+
+// FWPS_STREAM_CALLOUT_IO_PACKET0: layerData at STREAM_V4/V6.
+struct StreamCalloutIoPacket {
+  StreamData* streamData = nullptr;
+  size_t missedBytes = 0;          // bytes the capture lost just before these
+  size_t countBytesRequired = 0;   // NEED_MORE_DATA: deliver again when this many are there
+  size_t countBytesEnforced = 0;   // the action applies to this many leading bytes (0: all)
+  StreamActionType streamAction = StreamActionType::FWPS_STREAM_ACTION_NONE;
+};
+
+// FwpsCopyStreamDataToBuffer0: copies `bytesToCopy` bytes of the indication
+// from its start into `buffer`; *bytesCopied gets how many.
+void FwpsCopyStreamDataToBuffer0(const StreamData* streamData, void* buffer, size_t bytesToCopy,
+                                 size_t* bytesCopied) noexcept;
+
+// FwpsStreamContinue0: resumes an inbound stream direction that a callout
+// deferred (FWPS_STREAM_ACTION_DEFER); the stream is indicated again with the
+// data held meanwhile. streamFlags must include FWPS_STREAM_FLAG_RECEIVE.
+//   NOT_FOUND            no such flow, or the direction is not deferred
+//   INVALID_PARAMETER    streamFlags without FWPS_STREAM_FLAG_RECEIVE
+Status FwpsStreamContinue0(uint64_t flowId, uint32_t calloutId, uint16_t layerId, uint32_t streamFlags) noexcept;
+
+}  // namespace openwfp

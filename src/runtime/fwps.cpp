@@ -1,0 +1,50 @@
+// The free run-time functions, routed to the host named by the handle.
+#include "openwfp/fwps.hpp"
+
+#include <cstring>
+
+#include "runtime/host.hpp"
+
+namespace openwfp {
+
+Status FwpsFlowAssociateContext0(uint64_t flowId, uint16_t layerId, uint32_t calloutId, uint64_t flowContext) noexcept {
+  runtime::Host* h = runtime::host_of(flowId);
+  return h == nullptr ? Status::NOT_FOUND : h->associate_context(flowId, layerId, calloutId, flowContext);
+}
+
+Status FwpsFlowRemoveContext0(uint64_t flowId, uint16_t layerId, uint32_t calloutId) noexcept {
+  runtime::Host* h = runtime::host_of(flowId);
+  return h == nullptr ? Status::NOT_FOUND : h->remove_context(flowId, layerId, calloutId);
+}
+
+Status FwpsFlowAbort0(uint64_t flowId) noexcept {
+  runtime::Host* h = runtime::host_of(flowId);
+  return h == nullptr ? Status::NOT_FOUND : h->abort_flow(flowId);
+}
+
+Status FwpsStreamContinue0(uint64_t flowId, uint32_t calloutId, uint16_t layerId, uint32_t streamFlags) noexcept {
+  if ((streamFlags & FWPS_STREAM_FLAG_RECEIVE) == 0) return Status::INVALID_PARAMETER;
+  runtime::Host* h = runtime::host_of(flowId);
+  return h == nullptr ? Status::NOT_FOUND : h->stream_continue(flowId, calloutId, layerId, streamFlags);
+}
+
+void FwpsCopyStreamDataToBuffer0(const StreamData* streamData, void* buffer, size_t bytesToCopy,
+                                 size_t* bytesCopied) noexcept {
+  size_t copied = 0;
+  if (streamData != nullptr && buffer != nullptr) {
+    auto* out = static_cast<uint8_t*>(buffer);
+    size_t want = bytesToCopy < streamData->dataLength ? bytesToCopy : streamData->dataLength;
+    for (NetBufferList* nbl = streamData->netBufferListChain; nbl != nullptr && want > 0; nbl = nbl->next) {
+      for (NetBuffer* nb = nbl->firstNetBuffer; nb != nullptr && want > 0; nb = nb->next) {
+        for (uint8_t byte : netbuf::net_buffer_bytes(*nb)) {
+          if (want == 0) break;
+          out[copied++] = byte;
+          --want;
+        }
+      }
+    }
+  }
+  if (bytesCopied != nullptr) *bytesCopied = copied;
+}
+
+}  // namespace openwfp

@@ -1,0 +1,32 @@
+// Routing the free run-time functions (openwfp/fwps.hpp) to the stack that
+// owns the flow or the classification they name. Each stack attaches itself
+// as a host and gets a small index; its flow handles carry that index in
+// their top byte, and so do its completion and classify handles.
+#pragma once
+
+#include <cstdint>
+
+#include "openwfp/classify.hpp"
+#include "openwfp/status.hpp"
+
+namespace openwfp::runtime {
+
+class Host {
+ public:
+  virtual ~Host() = default;
+  virtual Status associate_context(uint64_t flowId, uint16_t layerId, uint32_t calloutId, uint64_t context) noexcept = 0;
+  virtual Status remove_context(uint64_t flowId, uint16_t layerId, uint32_t calloutId) noexcept = 0;
+  virtual Status abort_flow(uint64_t flowId) noexcept = 0;
+  virtual Status stream_continue(uint64_t flowId, uint32_t calloutId, uint16_t layerId, uint32_t flags) noexcept = 0;
+};
+
+inline constexpr uint32_t kMaxHosts = 255;  // indices 1..255; 0 means none
+
+// Attaches a host; returns its index, or 0 when every index is taken.
+uint8_t attach(Host* host) noexcept;
+// Detaches it; calls naming it find nothing afterwards.
+void detach(uint8_t index) noexcept;
+// The host whose index is in the top byte of `handle`, or nullptr.
+Host* host_of(uint64_t handle) noexcept;
+
+}  // namespace openwfp::runtime
