@@ -134,3 +134,64 @@ TEST_F(WfpctlReplay, ErrorsAreClearAndNonZero) {
 }
 
 }  // namespace
+
+namespace {
+
+// A policy whose built-in `verdict` plugin blocks at ALE_FLOW_ESTABLISHED:
+// the verifier reports C3, names the callout, and strict mode fails.
+std::string c3_policy(const std::string& action) {
+  return R"({
+  "callouts": [ { "name": "closer", "plugin": "verdict", "options": { "action": ")" + action + R"(" } } ],
+  "filters": [ { "name": "close at established", "layer": "ALE_FLOW_ESTABLISHED_V4",
+                 "conditions": [ { "field": "IP_REMOTE_PORT", "value": 80 } ],
+                 "action": { "type": "CALLOUT_TERMINATING", "callout": "closer" } } ]
+})";
+}
+
+}  // namespace
+
+TEST_F(WfpctlReplay, TheVerifierReportsABlockAtFlowEstablishedAndStrictModeFails) {
+  for (const std::string action : {"BLOCK", "PERMIT"}) {
+    SCOPED_TRACE(action);
+    {
+      std::ofstream p(path("c3.json"));
+      p << c3_policy(action);
+    }
+    const std::string base = "replay " + src("examples/sample.pcap") + " --policy " + path("c3.json") +
+                             " --local 10.0.0.2 --local 2001:db8:1::2 --report " + path("c3-report.json");
+    const CommandResult report = run(base);
+    ASSERT_EQ(report.status, 0) << report.out;
+    std::ifstream in(path("c3-report.json"));
+    const nlohmann::json j = nlohmann::json::parse(in);
+    const auto& findings = j["verifier"]["findings"];
+    ASSERT_EQ(j["verifier"]["mode"], "report");
+    ASSERT_FALSE(j["callout_timing"].empty());
+    EXPECT_EQ(j["callout_timing"][0]["callout"], "closer");
+    EXPECT_GT(j["callout_timing"][0]["calls"].get<uint64_t>(), 0u);
+    const CommandResult strict = run(base + " --verifier strict");
+    if (action == "BLOCK") {
+      ASSERT_EQ(findings.size(), 1u) << findings.dump();
+      EXPECT_EQ(findings[0]["consideration"], "C3");
+      EXPECT_EQ(findings[0]["callout"], "closer");
+      EXPECT_EQ(findings[0]["layer"], "ALE_FLOW_ESTABLISHED_V4");
+      EXPECT_NE(report.out.find("C3"), std::string::npos) << report.out;
+      EXPECT_EQ(strict.status, 3) << strict.out;
+      EXPECT_GT(j["callouts"]["flows_aborted"].get<uint64_t>(), 0u);
+    } else {
+      EXPECT_TRUE(findings.empty()) << findings.dump();
+      EXPECT_EQ(strict.status, 0) << strict.out;
+    }
+  }
+}
+
+TEST_F(WfpctlReplay, AnUnknownPluginIsAnErrorNamingTheCallout) {
+  {
+    std::ofstream p(path("bad-plugin.json"));
+    p << R"({ "callouts": [ { "name": "x", "plugin": "no-such-plugin" } ],
+              "filters": [ { "name": "f", "layer": "ALE_AUTH_CONNECT_V4",
+                             "action": { "type": "CALLOUT_TERMINATING", "callout": "x" } } ] })";
+  }
+  const CommandResult r = run("replay " + src("examples/sample.pcap") + " --policy " + path("bad-plugin.json"));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("no plugin named 'no-such-plugin'"), std::string::npos) << r.out;
+}

@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
   rp->add_option("--defrag-policy", replay.defragPolicy,
                  "IPv4 overlapping-fragment policy: first, last, bsd, bsd-right, linux (default), windows, solaris");
   rp->add_option("--max-flows", replay.maxFlows, "Flow table capacity (default 65536)");
+  rp->add_option("--verifier", replay.verifier,
+                 "Check the programming considerations: off, report (default) or strict (exit 3 on any finding)")
+      ->check(CLI::IsMember({"off", "report", "strict"}));
+  rp->add_option("--budget-us", replay.budgetUs, "classifyFn time budget per call in microseconds (default 50)");
   rp->add_flag("--quiet", replay.quiet, "No summary on the terminal");
 
   try {

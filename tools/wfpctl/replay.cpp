@@ -1,5 +1,10 @@
 #include "replay.hpp"
 
+#include "plugin/builtins.hpp"
+#include "plugin/callout_host.hpp"
+#include "plugin/registry.hpp"
+#include "openwfp/dispatch.hpp"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -247,6 +252,17 @@ int run_replay(const ReplayOptions& options) {
   if (!policy::load_policy_file(options.policy, &pol, &perr)) return fail(perr.to_string());
   Engine engine;
   if (!policy::apply_policy(engine, pol, &perr)) return fail(perr.to_string());
+  // The policy's callouts that name a plugin are loaded and registered; the
+  // others stay unregistered (their filters act as WFP says).
+  plugin::PluginRegistry plugins;
+  std::string plugin_error;
+  if (plugin::add_standard_plugins(plugins, &plugin_error) != Status::SUCCESS) return fail(plugin_error);
+  plugin::CalloutHost callouts(engine, plugins);
+  if (!callouts.load(pol, &perr)) return fail(perr.to_string());
+  if (options.verifier != "off" && options.verifier != "report" && options.verifier != "strict") {
+    return fail("--verifier '" + options.verifier + "' (off, report, strict)");
+  }
+  dispatch::reset_irql_violations();
 
   io::CaptureReader reader;
   std::string error;
@@ -258,6 +274,7 @@ int run_replay(const ReplayOptions& options) {
 
   stack::Config config;
   config.flows.maxFlows = options.maxFlows;
+  config.timing.budgetUs = options.budgetUs;
   if (!defrag::parse_overlap_policy(options.defragPolicy, &config.defrag.v4Policy)) {
     return fail("unknown --defrag-policy '" + options.defragPolicy +
                 "' (first, last, bsd, bsd-right, linux, windows, solaris)");
@@ -379,6 +396,51 @@ int run_replay(const ReplayOptions& options) {
   report["drops"] = drops;
   if (!options.dumpStreams.empty()) report["streams"] = observer.streams_json();
 
+  // The verifier: findings of the stack, IRQL misuse (C4, C6), calls over budget (C4).
+  auto callout_name = [&](uint32_t id) -> std::string {
+    if (id == 0) return "";
+    for (const auto& entry : model->callouts) {
+      if (entry.second.calloutId == id) return entry.second.name;
+    }
+    return "callout " + std::to_string(id);
+  };
+  json findings = json::array();
+  for (const stack::Finding& f : stack.findings().all()) {
+    const LayerInfo* l = find_layer(f.layerId);
+    findings.push_back({{"consideration", std::string(f.consideration)}, {"what", std::string(f.what)},
+                        {"callout", callout_name(f.calloutId)}, {"layer", l != nullptr ? std::string(l->name) : ""},
+                        {"count", f.count}, {"first_flow", f.firstFlowId}, {"first_packet", f.firstPacket}});
+  }
+  for (const dispatch::IrqlViolation& v : dispatch::irql_violations()) {
+    const bool in_classify = v.rule == dispatch::IrqlRule::IN_CLASSIFY;
+    findings.push_back({{"consideration", in_classify ? "C6" : "C4"},
+                        {"what", fmt::format("{}: {}", v.api, dispatch::irql_rule_name(v.rule))},
+                        {"callout", ""}, {"layer", ""}, {"count", v.count}, {"first_flow", 0}, {"first_packet", 0}});
+  }
+  json timing = json::array();
+  for (const dispatch::CalloutTimingStats& t : stack.callout_timing().all_stats()) {
+    timing.push_back({{"callout", callout_name(t.calloutId)}, {"calls", t.count}, {"p50_ns", t.p50Ns},
+                      {"p99_ns", t.p99Ns}, {"max_ns", t.maxNs}, {"mean_ns", t.meanNs}, {"over_budget", t.overBudget},
+                      {"budget_ns", t.budgetNs}});
+    if (t.overBudget > 0) {
+      findings.push_back({{"consideration", "C4"}, {"what", "classifyFn ran past its time budget"},
+                          {"callout", callout_name(t.calloutId)}, {"layer", ""}, {"count", t.overBudget},
+                          {"first_flow", 0}, {"first_packet", 0}});
+    }
+  }
+  const bool verify = options.verifier != "off";
+  if (verify) report["verifier"] = {{"mode", options.verifier}, {"findings", findings}};
+  report["callout_timing"] = timing;
+  const stack::FlowContextStats& fc = stack.flow_contexts();
+  report["callouts"] = {{"flow_contexts", {{"capacity", fc.capacity}, {"peak", fc.peak}, {"associated", fc.associated},
+                                           {"refused_full", fc.refusedFull}}},
+                        {"stream_indications", c.streamIndications},
+                        {"stream_bytes_blocked", c.streamBytesBlocked},
+                        {"connections_dropped", c.streamConnectionsDropped},
+                        {"flows_aborted", c.flowsAborted},
+                        {"flow_delete_calls", c.flowDeleteCalls},
+                        {"dpcs_run", c.dpcsRun}};
+
   if (!options.report.empty()) {
     std::ofstream out(options.report);
     out << report.dump(2) << "\n";
@@ -426,8 +488,34 @@ int run_replay(const ReplayOptions& options) {
         std::printf("  %-60s %llu\n", d["reason"].get<std::string>().c_str(), d["count"].get<unsigned long long>());
       }
     }
+    if (!timing.empty()) {
+      std::printf("\n%-30s %10s %10s %10s %10s %12s\n", "callout", "calls", "p50 ns", "p99 ns", "max ns", "over budget");
+      for (const auto& t : timing) {
+        std::printf("%-30s %10llu %10llu %10llu %10llu %12llu\n", t["callout"].get<std::string>().c_str(),
+                    t["calls"].get<unsigned long long>(), t["p50_ns"].get<unsigned long long>(),
+                    t["p99_ns"].get<unsigned long long>(), t["max_ns"].get<unsigned long long>(),
+                    t["over_budget"].get<unsigned long long>());
+      }
+    }
+    if (verify) {
+      if (findings.empty()) {
+        std::printf("verifier  no findings\n");
+      } else {
+        std::printf("verifier  %zu finding(s)\n", findings.size());
+        for (const auto& f : findings) {
+          std::printf("  %-3s %-8llu %s%s%s%s\n", f["consideration"].get<std::string>().c_str(),
+                      f["count"].get<unsigned long long>(), f["what"].get<std::string>().c_str(),
+                      f["callout"].get<std::string>().empty() ? "" : " [callout ",
+                      f["callout"].get<std::string>().c_str(), f["callout"].get<std::string>().empty() ? "" : "]");
+        }
+      }
+    }
     if (!options.out.empty()) std::printf("wrote     %s (%llu packets)\n", options.out.c_str(), static_cast<unsigned long long>(writer.frames()));
     if (!options.report.empty()) std::printf("report    %s\n", options.report.c_str());
+  }
+  if (options.verifier == "strict" && !findings.empty()) {
+    std::fprintf(stderr, "wfpctl: the verifier found %zu problem(s) (--verifier strict)\n", findings.size());
+    return 3;
   }
   return 0;
 }

@@ -15,6 +15,8 @@ struct ReplayOptions {
   std::string dumpStreams;         // directory
   std::string defragPolicy = "linux";
   unsigned maxFlows = 65536;
+  std::string verifier = "report";  // off | report | strict (strict: exit 3 when anything is found)
+  unsigned budgetUs = 50;           // classifyFn time budget per call (C4)
   bool quiet = false;
 };
 
