@@ -38,11 +38,12 @@ Status notify_added(const CalloutRegistry& callouts, Model& working, uint64_t fi
   const uint64_t before = n.filter->view.context;
   const Status s = r.notifyFn(NotifyType::FWPS_CALLOUT_NOTIFY_ADD_FILTER, &n.filterKey, &n.filter->view);
   if (!nt_success(s)) {
-    std::string ignored;
-    (void)model_delete_filter(working, filterId, &ignored);
     if (why != nullptr) {
-      *why = "the callout's notifyFn refused filter " + f.filterKey.to_string() + " (status " + std::string(status_name(s)) + ")";
+      *why = "the callout's notifyFn refused filter " + f.filterKey.to_string() + " (status " +
+             std::string(status_name(s)) + ")";
     }
+    std::string ignored;
+    (void)model_delete_filter(working, filterId, &ignored);  // `f` is gone after this
     return Status::FWP_CALLOUT_NOTIFICATION_FAILED;
   }
   if (n.filter->view.context != before) {
