@@ -1,4 +1,5 @@
 #include "replay.hpp"
+#include "sample_callouts.hpp"
 
 #include "plugin/builtins.hpp"
 #include "plugin/callout_host.hpp"
@@ -257,6 +258,7 @@ int run_replay(const ReplayOptions& options) {
   plugin::PluginRegistry plugins;
   std::string plugin_error;
   if (plugin::add_standard_plugins(plugins, &plugin_error) != Status::SUCCESS) return fail(plugin_error);
+  if (!register_sample_callouts(plugins, &plugin_error)) return fail(plugin_error);
   plugin::CalloutHost callouts(engine, plugins);
   if (!callouts.load(pol, &perr)) return fail(perr.to_string());
   if (options.verifier != "off" && options.verifier != "report" && options.verifier != "strict") {
