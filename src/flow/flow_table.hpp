@@ -61,6 +61,7 @@ struct Flow {
   // Callout state (the stack's): flow contexts, stream actions, pends.
   uint32_t contextHead = UINT32_MAX;  // first of the flow's contexts in the stack's context table
   bool aborted = false;               // FwpsFlowAbort0 (or a Block at FLOW_ESTABLISHED) ended it
+  uint32_t pendIndex = UINT32_MAX;    // a pended ALE classification of this flow (the stack's pend table)
   bool streamAllowed = false;         // ALLOW_CONNECTION: no more STREAM classifications for this flow
   // Per FWP_DIRECTION (0 outbound, 1 inbound):
   uint32_t streamHold[2] = {UINT32_MAX, UINT32_MAX};  // held bytes (the stack's hold pool)

@@ -28,6 +28,39 @@ Status FwpsStreamContinue0(uint64_t flowId, uint32_t calloutId, uint16_t layerId
   return h == nullptr ? Status::NOT_FOUND : h->stream_continue(flowId, calloutId, layerId, streamFlags);
 }
 
+Status FwpsPendOperation0(uint64_t completionHandle, uint64_t* completionContext) noexcept {
+  if (completionContext == nullptr) return Status::INVALID_PARAMETER;
+  runtime::Host* h = runtime::host_of(completionHandle);
+  return h == nullptr ? Status::INVALID_PARAMETER : h->pend_operation(completionHandle, completionContext);
+}
+
+void FwpsCompleteOperation0(uint64_t completionContext, NetBufferList* netBufferList) noexcept {
+  (void)netBufferList;
+  if (runtime::Host* h = runtime::host_of(completionContext)) h->complete_operation(completionContext);
+}
+
+Status FwpsAcquireClassifyHandle0(const void* classifyContext, uint32_t flags, uint64_t* classifyHandle) noexcept {
+  if (classifyContext == nullptr || classifyHandle == nullptr || flags != 0) return Status::INVALID_PARAMETER;
+  const auto* c = static_cast<const runtime::ClassifyContext*>(classifyContext);
+  if (runtime::host_of(c->handle) == nullptr) return Status::INVALID_PARAMETER;
+  *classifyHandle = c->handle;
+  return Status::SUCCESS;
+}
+
+Status FwpsPendClassify0(uint64_t classifyHandle, uint64_t filterId, uint32_t flags, ClassifyOut* classifyOut) noexcept {
+  if (classifyOut == nullptr || flags != 0) return Status::INVALID_PARAMETER;
+  runtime::Host* h = runtime::host_of(classifyHandle);
+  return h == nullptr ? Status::INVALID_PARAMETER : h->pend_classify(classifyHandle, filterId, classifyOut);
+}
+
+void FwpsCompleteClassify0(uint64_t classifyHandle, uint32_t flags, const ClassifyOut* classifyOut) noexcept {
+  (void)flags;
+  if (classifyOut == nullptr) return;
+  if (runtime::Host* h = runtime::host_of(classifyHandle)) h->complete_classify(classifyHandle, classifyOut);
+}
+
+void FwpsReleaseClassifyHandle0(uint64_t classifyHandle) noexcept { (void)classifyHandle; }
+
 void FwpsCopyStreamDataToBuffer0(const StreamData* streamData, void* buffer, size_t bytesToCopy,
                                  size_t* bytesCopied) noexcept {
   size_t copied = 0;

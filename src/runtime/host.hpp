@@ -18,6 +18,16 @@ class Host {
   virtual Status remove_context(uint64_t flowId, uint16_t layerId, uint32_t calloutId) noexcept = 0;
   virtual Status abort_flow(uint64_t flowId) noexcept = 0;
   virtual Status stream_continue(uint64_t flowId, uint32_t calloutId, uint16_t layerId, uint32_t flags) noexcept = 0;
+  virtual Status pend_operation(uint64_t completionHandle, uint64_t* completionContext) noexcept = 0;
+  virtual void complete_operation(uint64_t completionContext) noexcept = 0;
+  virtual Status pend_classify(uint64_t classifyHandle, uint64_t filterId, ClassifyOut* out) noexcept = 0;
+  virtual void complete_classify(uint64_t classifyHandle, const ClassifyOut* out) noexcept = 0;
+};
+
+// What classifyFn receives as classifyContext: enough to name the
+// classification (FwpsAcquireClassifyHandle0).
+struct ClassifyContext {
+  uint64_t handle = 0;  // host index << 56 | the classification's token
 };
 
 inline constexpr uint32_t kMaxHosts = 255;  // indices 1..255; 0 means none

@@ -21,6 +21,7 @@ const char* verdict_name(Verdict v) noexcept {
     case Verdict::BLOCK: return "block";
     case Verdict::DROP: return "drop";
     case Verdict::HELD: return "held";
+    case Verdict::ABSORBED: return "absorbed";
   }
   return "unknown";
 }
@@ -100,10 +101,36 @@ struct FlowEstablishedCall {
   }
 };
 
+// The classification in progress, as FwpsPendOperation0/FwpsPendClassify0 see it.
+struct PendScope {
+  uint64_t handle = 0;
+  bool pendable = false;
+  bool reauthorize = false;
+  uint64_t flowId = 0;
+  LayerId layer = 0;
+  uint32_t pendSlot = kNoPend;
+};
+
+bool is_pendable(LayerId id) noexcept {
+  switch (id) {
+    case FWPS_LAYER_ALE_RESOURCE_ASSIGNMENT_V4:
+    case FWPS_LAYER_ALE_RESOURCE_ASSIGNMENT_V6:
+    case FWPS_LAYER_ALE_AUTH_LISTEN_V4:
+    case FWPS_LAYER_ALE_AUTH_LISTEN_V6:
+    case FWPS_LAYER_ALE_AUTH_CONNECT_V4:
+    case FWPS_LAYER_ALE_AUTH_CONNECT_V6:
+    case FWPS_LAYER_ALE_AUTH_RECV_ACCEPT_V4:
+    case FWPS_LAYER_ALE_AUTH_RECV_ACCEPT_V6: return true;
+    default: return false;
+  }
+}
+
+enum class Ale : uint8_t { PASS, BLOCKED, PENDED };
+
 // A run-time call from another thread than the stack's, carried out before
 // the stack's next packet.
 struct ForeignCall {
-  enum class Kind : uint8_t { ASSOCIATE, REMOVE, ABORT, CONTINUE } kind;
+  enum class Kind : uint8_t { ASSOCIATE, REMOVE, ABORT, CONTINUE, COMPLETE, COMPLETE_CLASSIFY } kind;
   uint64_t flowId;
   uint16_t layerId;
   uint32_t calloutId;
@@ -133,6 +160,7 @@ struct Stack::Impl final : runtime::Host {
   dispatch::CalloutTimingTable timing;
   dispatch::CalloutTimer timer;
   netbuf::NetBufferListPool streamPool;
+  PendTable pends;
   std::thread::id owner;
   std::mutex foreignMutex;
   std::vector<ForeignCall> foreign;       // bounded by kMaxForeignCalls
@@ -166,6 +194,7 @@ struct Stack::Impl final : runtime::Host {
         timing(timing_config(c)),
         timer(timing.timer(c.workerIndex)),
         streamPool(c.streamBuffers, 0, 0),
+        pends(c.maxPends, c.pendHeldBytes),
         owner(std::this_thread::get_id()) {
     foreign.reserve(kMaxForeignCalls);
   }
@@ -187,9 +216,21 @@ struct Stack::Impl final : runtime::Host {
       meta.flowHandle = f->flowId;
       meta.currentMetadataValues |= FWPS_METADATA_FIELD_FLOW_HANDLE;
     }
+    // The classification's name for FwpsAcquireClassifyHandle0, and at the
+    // pendable ALE layers the completion handle for FwpsPendOperation0.
+    runtime::ClassifyContext cctx{(uint64_t{hostIndex} << 56) | (++classifySeq_ & 0x00FFFFFFFFFFFFFFull)};
+    const bool pendable = f != nullptr && is_pendable(id);
+    if (pendable) {
+      meta.completionHandle = cctx.handle;
+      meta.currentMetadataValues |= FWPS_METADATA_FIELD_COMPLETION_HANDLE;
+    }
+    const PendScope saved = current_;
+    current_ = PendScope{cctx.handle, pendable, (ctx.flags & FWP_CONDITION_FLAG_IS_REAUTHORIZE) != 0,
+                         f != nullptr ? f->flowId : 0, id, kNoPend};
     ClassifyInput input;
     input.metadata = &meta;
     input.timer = &timer;
+    input.classifyContext = &cctx;
     FlowContextView flowView(contexts, f != nullptr ? f->contextHead : kNoContext);
     if (f != nullptr) input.flowContexts = &flowView;
     if (callout != nullptr) {
@@ -198,6 +239,8 @@ struct Stack::Impl final : runtime::Host {
       input.afterCalloutContext = callout->afterCalloutContext;
     }
     reader.classify(buffer.view, input, &r);
+    lastPend_ = current_.pendSlot;
+    current_ = saved;
     LayerCounters& lc = counters.layers[id < counters.layers.size() ? id : 0];
     ++lc.classified;
     lc.bytes += bytes;
@@ -594,6 +637,8 @@ struct Stack::Impl final : runtime::Host {
         case ForeignCall::Kind::REMOVE: (void)remove_now(c.flowId, c.calloutId); break;
         case ForeignCall::Kind::ABORT: (void)abort_now(c.flowId); break;
         case ForeignCall::Kind::CONTINUE: (void)continue_now(c.flowId, c.calloutId); break;
+        case ForeignCall::Kind::COMPLETE: complete_now(c.flowId); break;
+        case ForeignCall::Kind::COMPLETE_CLASSIFY: complete_classify_now(c.flowId, static_cast<uint32_t>(c.value)); break;
       }
     }
   }
@@ -699,8 +744,32 @@ struct Stack::Impl final : runtime::Host {
     }
   }
 
+  // A classification at a pendable ALE layer: PENDED when a callout pended
+  // it (Block + ABSORB with a pend taken), else BLOCKED or PASS.
+  Ale ale_classify(LayerId layer, const LayerContext& ctx, flow::Flow& f, uint32_t bytes,
+                   const IncomingMetadata* meta = nullptr, ClassifyResult* out = nullptr) noexcept {
+    const ClassifyResult r = classify(layer, ctx, &f, bytes, meta);
+    if (out != nullptr) *out = r;
+    const uint32_t slot = lastPend_;
+    if (slot != kNoPend) {
+      if (r.actionType == FWP_ACTION_BLOCK && (r.flags & FWPS_CLASSIFY_OUT_FLAG_ABSORB) != 0) {
+        f.pendIndex = slot;
+        return Ale::PENDED;
+      }
+      // Pended, but the answer was not Block + ABSORB: the pend is void.
+      findings.record("PEND", "a classification was pended but not answered with Block and ABSORB", 0, layer,
+                      f.flowId, counters.packets);
+      pends.release(slot);
+    }
+    if (r.actionType == FWP_ACTION_BLOCK) {
+      discard(layer, ctx, &f, bytes, kDiscardModuleGeneral, kDiscardFirewallPolicy, r.filterId);
+      return Ale::BLOCKED;
+    }
+    return Ale::PASS;
+  }
+
   // ALE_RESOURCE_ASSIGNMENT (and ALE_AUTH_LISTEN) once per local endpoint.
-  bool endpoint_blocked(const flow::Flow& f, bool listen) noexcept {
+  Ale endpoint_authorize(flow::Flow& f, bool listen) noexcept {
     Endpoint key;
     key.address = f.key.local;
     key.port = f.key.localPort;
@@ -710,18 +779,20 @@ struct Stack::Impl final : runtime::Host {
     Endpoint* e = endpoints.find_or_add(key, &created);
     if (e == nullptr) {
       ++counters.endpointTableFull;
-      return false;
+      return Ale::PASS;
     }
     LayerContext ctx = flow_context(f, f.direction);
     if (created) {
       if (f.direction == FWP_DIRECTION_OUTBOUND) ctx.flags |= FWP_CONDITION_FLAG_IS_IMPLICIT_BIND;
-      if (blocked_at(pick(FWPS_LAYER_ALE_RESOURCE_ASSIGNMENT_V4, f.key.ipVersion), ctx, &f, 0)) return true;
+      const Ale a = ale_classify(pick(FWPS_LAYER_ALE_RESOURCE_ASSIGNMENT_V4, f.key.ipVersion), ctx, f, 0);
+      if (a != Ale::PASS) return a;
     }
     if (listen && !e->listening) {
       e->listening = true;
-      if (blocked_at(pick(FWPS_LAYER_ALE_AUTH_LISTEN_V4, f.key.ipVersion), ctx, &f, 0)) return true;
+      const Ale a = ale_classify(pick(FWPS_LAYER_ALE_AUTH_LISTEN_V4, f.key.ipVersion), ctx, f, 0);
+      if (a != Ale::PASS) return a;
     }
-    return false;
+    return Ale::PASS;
   }
 
   // ALE_FLOW_ESTABLISHED. A Block there closes the flow (C3): it is
@@ -745,36 +816,223 @@ struct Stack::Impl final : runtime::Host {
     return true;
   }
 
-  // ALE authorization of a new flow. Returns true when it was blocked.
-  bool authorize(flow::Flow& f, const decode::DecodedPacket& p, uint32_t bytes) noexcept {
+  // ALE authorization of a new flow (`ip`: the packet's IP datagram, kept
+  // when a callout pends the flow's authorization).
+  Ale authorize(flow::Flow& f, const decode::DecodedPacket& p, const uint8_t* ip, uint32_t bytes,
+                bool loopback) noexcept {
     const bool tcp = f.key.protocol == decode::kProtoTcp;
     const bool syn_only = tcp && (p.tcpFlags & decode::kTcpSyn) != 0 && (p.tcpFlags & decode::kTcpAck) == 0;
-    if (f.direction == FWP_DIRECTION_INBOUND) {
-      if (endpoint_blocked(f, syn_only)) {
-        f.aleBlocked = true;
-        return true;
-      }
-    } else if (endpoint_blocked(f, false)) {
+    const Ale endpoint = endpoint_authorize(f, f.direction == FWP_DIRECTION_INBOUND && syn_only);
+    if (endpoint == Ale::BLOCKED) {
       f.aleBlocked = true;
-      return true;
+      return endpoint;
+    }
+    if (endpoint == Ale::PENDED) {
+      hold_pended(f, ip, bytes, loopback);
+      return endpoint;
     }
     const LayerId ale = f.direction == FWP_DIRECTION_INBOUND ? pick(FWPS_LAYER_ALE_AUTH_RECV_ACCEPT_V4, f.key.ipVersion)
                                                               : pick(FWPS_LAYER_ALE_AUTH_CONNECT_V4, f.key.ipVersion);
     LayerContext ctx = flow_context(f, f.direction);
     const IncomingMetadata meta = packet_metadata(p);
-    const ClassifyResult r = classify(ale, ctx, &f, bytes, &meta);
+    ClassifyResult r;
+    const Ale a = ale_classify(ale, ctx, f, bytes, &meta, &r);
+    if (a == Ale::PENDED) {
+      hold_pended(f, ip, bytes, loopback);
+      return a;
+    }
+    return authorized(f, ale, r.filterId, a == Ale::BLOCKED, !tcp || !syn_only);
+  }
+
+  // The AUTH layer's decision for a flow (at once, or after a pend).
+  Ale authorized(flow::Flow& f, LayerId ale, uint64_t filterId, bool blocked, bool establish_now) noexcept {
     f.aleClassified = true;
     f.aleLayer = ale;
-    f.aleFilterId = r.filterId;
-    if (r.actionType == FWP_ACTION_BLOCK) {
+    f.aleFilterId = filterId;
+    if (blocked) {
       f.aleBlocked = true;
-      discard(ale, ctx, &f, bytes, kDiscardModuleGeneral, kDiscardFirewallPolicy, r.filterId);
-      return true;
+      return Ale::BLOCKED;
     }
     // Non-TCP flows (and TCP picked up mid-stream) are established at once.
-    if (!tcp || !syn_only) return flow_established_blocked(f);
-    return false;
+    if (establish_now && flow_established_blocked(f)) return Ale::BLOCKED;
+    return Ale::PASS;
   }
+
+  // A pended connect keeps its packet, released when the pend completes with
+  // a permit. Inbound packets are not kept: as in WFP, a callout that pends
+  // AUTH_RECV_ACCEPT re-injects its own clone after completing.
+  void hold_pended(flow::Flow& f, const uint8_t* ip, uint32_t length, bool loopback) noexcept {
+    if (f.direction != FWP_DIRECTION_OUTBOUND || ip == nullptr) return;
+    pends.hold(f.pendIndex, ip, length, true, loopback);
+  }
+
+  // ---- pend and complete ----
+
+  Status pend_operation(uint64_t completionHandle, uint64_t* completionContext) noexcept override {
+    if (!on_own_thread() || current_.handle == 0 || completionHandle != current_.handle) {
+      return Status::INVALID_PARAMETER;
+    }
+    if (!current_.pendable || current_.reauthorize || current_.pendSlot != kNoPend) return Status::FWP_CANNOT_PEND;
+    const uint32_t slot = pends.acquire();
+    if (slot == kNoPend) return Status::INSUFFICIENT_RESOURCES;
+    PendEntry& e = *pends.at(slot);
+    e.kind = PendKind::OPERATION;
+    e.flowId = current_.flowId;
+    e.layerId = current_.layer;
+    e.deadlineUs = now + config.pendTimeoutUs;
+    e.token = current_.handle;
+    current_.pendSlot = slot;
+    *completionContext = (uint64_t{hostIndex} << 56) | (uint64_t{e.sequence & 0xFFFFFFu} << 32) | slot;
+    return Status::SUCCESS;
+  }
+
+  void complete_operation(uint64_t completionContext) noexcept override {
+    if (!on_own_thread() || dispatch::in_classify() || in_stream_) {
+      (void)queue_foreign({ForeignCall::Kind::COMPLETE, completionContext, 0, 0, 0});
+      return;
+    }
+    complete_now(completionContext);
+  }
+
+  void complete_now(uint64_t completionContext) noexcept {
+    const auto slot = static_cast<uint32_t>(completionContext & 0xFFFFFFFFu);
+    const auto seq = static_cast<uint32_t>((completionContext >> 32) & 0xFFFFFFu);
+    PendEntry* e = slot < pends.size() ? pends.at(slot) : nullptr;
+    if (e == nullptr || (e->sequence & 0xFFFFFFu) != seq || e->kind != PendKind::OPERATION) {
+      ++pends.stats().staleCompletions;
+      return;
+    }
+    finish_pend(slot, /*reauthorize=*/true, 0);
+  }
+
+  Status pend_classify(uint64_t classifyHandle, uint64_t filterId, ClassifyOut* out) noexcept override {
+    (void)filterId;
+    if (!on_own_thread() || current_.handle == 0 || classifyHandle != current_.handle) {
+      return Status::INVALID_PARAMETER;
+    }
+    if (!current_.pendable || current_.reauthorize || current_.pendSlot != kNoPend) return Status::FWP_CANNOT_PEND;
+    const uint32_t slot = pends.acquire();
+    if (slot == kNoPend) return Status::INSUFFICIENT_RESOURCES;
+    PendEntry& e = *pends.at(slot);
+    e.kind = PendKind::CLASSIFY;
+    e.flowId = current_.flowId;
+    e.layerId = current_.layer;
+    e.deadlineUs = now + config.pendTimeoutUs;
+    e.token = classifyHandle;
+    current_.pendSlot = slot;
+    out->actionType = FWP_ACTION_BLOCK;
+    out->flags |= FWPS_CLASSIFY_OUT_FLAG_ABSORB;
+    return Status::SUCCESS;
+  }
+
+  void complete_classify(uint64_t classifyHandle, const ClassifyOut* out) noexcept override {
+    const uint64_t action = out->actionType;
+    if (!on_own_thread() || dispatch::in_classify() || in_stream_) {
+      (void)queue_foreign({ForeignCall::Kind::COMPLETE_CLASSIFY, classifyHandle, 0, 0, action});
+      return;
+    }
+    complete_classify_now(classifyHandle, static_cast<uint32_t>(action));
+  }
+
+  void complete_classify_now(uint64_t classifyHandle, uint32_t action) noexcept {
+    const uint32_t slot = pends.find_token(classifyHandle);
+    PendEntry* e = slot == kNoPend ? nullptr : pends.at(slot);
+    if (e == nullptr || e->kind != PendKind::CLASSIFY) {
+      ++pends.stats().staleCompletions;
+      return;
+    }
+    finish_pend(slot, /*reauthorize=*/false, action);
+  }
+
+  // Decides a pended flow: reauthorizes its layer (the callout answers with
+  // IS_REAUTHORIZE set) or takes the completed classification's answer, then
+  // goes on with the flow's authorization and releases its held packet.
+  void finish_pend(uint32_t slot, bool reauthorize, uint32_t action) noexcept {
+    PendEntry e = *pends.at(slot);
+    flow::Flow* f = flows.find_by_id(e.flowId);
+    ++pends.stats().completed;
+    if (f == nullptr || f->pendIndex != slot) {
+      // The flow ended first (or was aborted): nothing is left to decide.
+      ++pends.stats().completedAfterFlowEnd;
+      pends.release(slot);
+      return;
+    }
+    f->pendIndex = kNoPend;
+    // Keep the held packet until the end of this function: the slot is free
+    // for a new pend from the reauthorization.
+    uint8_t held[2048];
+    const uint32_t held_length = e.heldLength <= sizeof held ? e.heldLength : 0;
+    if (held_length > 0) std::memcpy(held, pends.held(slot), held_length);
+    pends.release(slot);
+
+    const LayerId layer = e.layerId;
+    LayerContext ctx = flow_context(*f, f->direction);
+    ctx.flags |= FWP_CONDITION_FLAG_IS_REAUTHORIZE;
+    bool blocked = action == FWP_ACTION_BLOCK;
+    uint64_t filter_id = 0;
+    if (reauthorize) {
+      ++counters.reauthorizations;
+      const ClassifyResult r = classify(layer, ctx, f, 0);
+      blocked = r.actionType == FWP_ACTION_BLOCK;
+      filter_id = r.filterId;
+    }
+    const bool auth_layer = layer == pick(FWPS_LAYER_ALE_AUTH_CONNECT_V4, f->key.ipVersion) ||
+                            layer == pick(FWPS_LAYER_ALE_AUTH_RECV_ACCEPT_V4, f->key.ipVersion);
+    decode::DecodedPacket p;
+    const bool have_packet =
+        held_length > 0 && decode::decode_ip(held, held_length, &p, true) == decode::DropReason::NONE;
+    if (blocked) {
+      f->aleBlocked = true;
+      if (auth_layer) f->aleClassified = true;
+      discard(layer, flow_context(*f, f->direction), f, held_length, kDiscardModuleGeneral, kDiscardFirewallPolicy,
+              filter_id);
+      return;
+    }
+    const bool tcp = f->key.protocol == decode::kProtoTcp;
+    if (auth_layer) {
+      const bool syn_only = !have_packet ? tcp : (tcp && (p.tcpFlags & decode::kTcpSyn) != 0 &&
+                                                  (p.tcpFlags & decode::kTcpAck) == 0);
+      if (authorized(*f, layer, filter_id, false, !tcp || !syn_only) != Ale::PASS) return;
+    } else if (have_packet) {
+      // An endpoint layer was pended: the flow's authorization goes on.
+      if (authorize(*f, p, held, held_length, e.heldLoopback) != Ale::PASS) return;
+    } else {
+      return;  // nothing kept to go on with: the next packet of the flow authorizes it
+    }
+    if (have_packet) {
+      // The connect proceeds: its packet takes the rest of the send path.
+      const Verdict v = deliver(p, held, held_length, true, e.heldLoopback);
+      if (v == Verdict::PERMIT) {
+        ++counters.packetsReleased;
+        observer->on_inject(held, held_length, true);
+      }
+    }
+  }
+
+  // Pends never completed end with a Block and an event.
+  void expire_pends(bool all) noexcept {
+    if (pends.stats().inUse == 0) return;
+    for (uint32_t slot = 0; slot < pends.size(); ++slot) {
+      PendEntry* e = pends.at(slot);
+      if (e == nullptr || (!all && now < e->deadlineUs)) continue;
+      ++pends.stats().timedOut;
+      flow::Flow* f = flows.find_by_id(e->flowId);
+      findings.record("PEND", "a pended classification was never completed (ended with a Block)", 0, e->layerId,
+                      e->flowId, counters.packets);
+      const uint16_t layer = e->layerId;
+      pends.release(slot);
+      if (f != nullptr && f->pendIndex == slot) {
+        f->pendIndex = kNoPend;
+        f->aleBlocked = true;
+        discard(layer, flow_context(*f, f->direction), f, 0, kDiscardModuleGeneral, kDiscardFirewallPolicy, 0);
+      }
+      observer->on_pend_timeout(f, layer);
+    }
+  }
+
+  PendScope current_;
+  uint32_t lastPend_ = kNoPend;
+  uint64_t classifySeq_ = 0;
 
   // TCP handshake tracking; FLOW_ESTABLISHED when it completes. Returns true
   // when FLOW_ESTABLISHED blocked.
@@ -855,12 +1113,24 @@ struct Stack::Impl final : runtime::Host {
         }
         f->direction = outbound ? FWP_DIRECTION_OUTBOUND : FWP_DIRECTION_INBOUND;
         if (p.protocol == decode::kProtoTcp) track_tcp(*f, p, outbound);
-        if (authorize(*f, p, ip_len)) {
+        const Ale a = authorize(*f, p, ip, ip_len, loopback);
+        if (a == Ale::BLOCKED) {
           ++f->blockedPackets;
           flows.touch(*f, now, class_for(*f));
           return Verdict::BLOCK;
         }
+        if (a == Ale::PENDED) {
+          flows.touch(*f, now, class_for(*f));
+          return Verdict::ABSORBED;
+        }
       } else {
+        if (f->pendIndex != kNoPend) {
+          // Held by a pended classification: dropped (the application retransmits).
+          ++pends.stats().packetsDroppedWhilePended;
+          observer->on_drop("ale", "held by a pended classification");
+          flows.touch(*f, now, class_for(*f));
+          return Verdict::DROP;
+        }
         if (f->aleBlocked || f->establishedBlocked || f->aborted) {
           ++counters.aleBlockedPackets;
           ++f->blockedPackets;
@@ -1046,6 +1316,7 @@ struct Stack::Impl final : runtime::Host {
   Result process_packet(uint64_t ts, uint32_t link_type, const uint8_t* frame, uint32_t caplen,
                         uint32_t wirelen) noexcept {
     if (ts > now) now = ts;
+    expire_pends(false);
     ++counters.packets;
     counters.bytes += caplen;
     flows.expire(now);
@@ -1112,6 +1383,7 @@ void Stack::finish() noexcept {
   impl_->owner = std::this_thread::get_id();
   dispatch::WorkerThreadScope bound(impl_->worker);
   impl_->run_foreign_calls();
+  impl_->expire_pends(true);  // end of input: pends never completed end with a Block
   impl_->flows.end_all();
   if (bound.bound()) impl_->counters.dpcsRun += impl_->worker.drain_dpcs();
 }
@@ -1119,6 +1391,7 @@ void Stack::finish() noexcept {
 const FlowContextStats& Stack::flow_contexts() const noexcept { return impl_->contexts.stats(); }
 const StreamHoldStats& Stack::stream_holds() const noexcept { return impl_->holds.stats(); }
 const FindingTable& Stack::findings() const noexcept { return impl_->findings; }
+const PendStats& Stack::pends() const noexcept { return impl_->pends.stats(); }
 const dispatch::CalloutTimingTable& Stack::callout_timing() const noexcept { return impl_->timing; }
 dispatch::Worker& Stack::worker() noexcept { return impl_->worker; }
 uint8_t Stack::host_index() const noexcept { return impl_->hostIndex; }

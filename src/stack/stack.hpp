@@ -34,6 +34,7 @@
 #include "stack/findings.hpp"
 #include "stack/flow_contexts.hpp"
 #include "stack/layer_values.hpp"
+#include "stack/pend_table.hpp"
 #include "stack/stream_hold.hpp"
 #include "stack/locality.hpp"
 #include "stream/reassembler.hpp"
@@ -55,9 +56,14 @@ struct Config {
   dispatch::WorkerConfig worker;        // DPC queue of the worker
   dispatch::CalloutTimingConfig timing; // classifyFn budget (C4) and histogram sizes
   uint32_t streamBuffers = 256;         // packet buffers for STREAM indications (netbuf pool)
+  uint32_t maxPends = 1024;             // pended ALE classifications at once
+  uint32_t pendHeldBytes = 2048;        // the largest packet a pended connect keeps for release
+  uint64_t pendTimeoutUs = 30'000'000;  // a pend never completed ends with a Block after this long
 };
 
-enum class Verdict : uint8_t { PERMIT, BLOCK, DROP, HELD };
+// ABSORBED: the stack took the packet (a pended connect holds it); it may
+// come out later through Observer::on_inject.
+enum class Verdict : uint8_t { PERMIT, BLOCK, DROP, HELD, ABSORBED };
 const char* verdict_name(Verdict v) noexcept;
 
 struct Result {
@@ -80,6 +86,12 @@ class Observer {
   // A datagram was reassembled from fragments (`ip` at its IP header; valid
   // during the call).
   virtual void on_reassembled(const uint8_t* /*ip*/, uint32_t /*length*/) {}
+  // A packet the stack sends on later than the packet being processed (a
+  // pended connect's packet released by its completion): `ip` at its IP
+  // header, valid during the call.
+  virtual void on_inject(const uint8_t* /*ip*/, uint32_t /*length*/, bool /*outbound*/) {}
+  // A pended classification was never completed: it ended with a Block.
+  virtual void on_pend_timeout(const flow::Flow* /*flow (may be gone)*/, uint16_t /*layerId*/) {}
 };
 
 struct LayerCounters {
@@ -88,7 +100,7 @@ struct LayerCounters {
 
 struct Counters {
   uint64_t packets = 0, bytes = 0;
-  uint64_t verdicts[4] = {};  // by Verdict
+  uint64_t verdicts[5] = {};  // by Verdict
   std::array<LayerCounters, 128> layers{};
   uint64_t decodeDrops[static_cast<size_t>(decode::DropReason::COUNT_)] = {};
   uint64_t unsupportedLinkType = 0;
@@ -104,6 +116,8 @@ struct Counters {
   uint64_t flowsAborted = 0;           // FwpsFlowAbort0, DROP_CONNECTION, or a Block at FLOW_ESTABLISHED
   uint64_t flowDeleteCalls = 0;        // flowDeleteFn calls (flow end and context removal)
   uint64_t dpcsRun = 0;
+  uint64_t reauthorizations = 0;       // ALE classifications again after a completed pend (IS_REAUTHORIZE)
+  uint64_t packetsReleased = 0;        // pended connects' packets sent on after their completion
 };
 
 class Stack {
@@ -130,6 +144,7 @@ class Stack {
   const FlowContextStats& flow_contexts() const noexcept;
   const StreamHoldStats& stream_holds() const noexcept;
   const FindingTable& findings() const noexcept;
+  const PendStats& pends() const noexcept;
   const dispatch::CalloutTimingTable& callout_timing() const noexcept;
   dispatch::Worker& worker() noexcept;
   // The index in the top byte of this stack's flow handles.

@@ -139,6 +139,44 @@ class ReplayObserver final : public stack::Observer {
     ++drops_[std::string(module) + ": " + std::string(reason)];
   }
 
+  // Packets the stack sends on after the fact (a pended connect released)
+  // go to --out with the current frame's time and, on Ethernet, a header
+  // made from the current frame's (the ethertype set from the IP version).
+  void on_inject(const uint8_t* ip, uint32_t length, bool) override {
+    ++injected_;
+    if (writer_ == nullptr || frame_ == nullptr) return;
+    std::vector<uint8_t>& out = injectBuffer_;
+    out.clear();
+    if (linkType_ == 1) {  // DLT_EN10MB
+      if (frame_->caplen < 14) return;
+      out.assign(frame_->data, frame_->data + 12);
+      const bool v6 = length > 0 && (ip[0] >> 4) == 6;
+      out.push_back(v6 ? 0x86 : 0x08);
+      out.push_back(v6 ? 0xDD : 0x00);
+    } else if (linkType_ != 101 && linkType_ != 12 && linkType_ != 228 && linkType_ != 229) {
+      ++injectedNotWritten_;  // a link type whose header cannot be made here
+      return;
+    }
+    out.insert(out.end(), ip, ip + length);
+    io::Frame f;
+    f.timestampNs = frame_->timestampNs;
+    f.caplen = static_cast<uint32_t>(out.size());
+    f.wireLength = f.caplen;
+    f.data = out.data();
+    writer_->write(f);
+  }
+  void on_pend_timeout(const flow::Flow*, uint16_t) override { ++pendTimeouts_; }
+  void set_output(io::CaptureWriter* writer, uint32_t link_type) {
+    writer_ = writer;
+    linkType_ = link_type;
+  }
+  void set_frame(const io::Frame* frame) { frame_ = frame; }
+  uint64_t injected_ = 0, injectedNotWritten_ = 0, pendTimeouts_ = 0;
+  io::CaptureWriter* writer_ = nullptr;
+  uint32_t linkType_ = 0;
+  const io::Frame* frame_ = nullptr;
+  std::vector<uint8_t> injectBuffer_;
+
   void on_stream(const flow::Flow& f, const stream::Chunk& chunk, uint32_t direction) override {
     if (dumpDir_.empty()) return;
     const auto key = std::make_pair(f.flowId, direction);
@@ -307,6 +345,7 @@ int run_replay(const ReplayOptions& options) {
   auto model = engine.snapshot();
   ReplayObserver observer(*model, options.dumpStreams);
   stack::Stack stack(engine, config, &observer);
+  if (!options.out.empty()) observer.set_output(&writer, reader.link_type());
   Progress progress(!options.quiet);
 
   // Fragments wait for their datagram's verdict.
@@ -320,6 +359,8 @@ int run_replay(const ReplayOptions& options) {
   io::Frame frame;
   int rc = 0;
   while ((rc = reader.next(&frame)) == 1) {
+    observer.set_frame(&frame);
+    observer.set_frame(&frame);
     const stack::Result r = stack.process(frame.timestampNs / 1000, reader.link_type(), frame.data, frame.caplen, frame.wireLength);
     if (r.fragmentGroup != 0) {
       auto& group = held[r.fragmentGroup];
@@ -346,6 +387,7 @@ int run_replay(const ReplayOptions& options) {
     return fail(reader.error());
   }
   stack.finish();
+  observer.set_frame(nullptr);
   const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
   progress.done();
   if (!options.out.empty() && !writer.close(&error)) return fail(error);
@@ -362,7 +404,8 @@ int run_replay(const ReplayOptions& options) {
   report["verdicts"] = {{"permitted", c.verdicts[0]},
                         {"blocked", c.verdicts[1]},
                         {"dropped", c.verdicts[2]},
-                        {"held", c.verdicts[3]}};
+                        {"held", c.verdicts[3]},
+                        {"absorbed", c.verdicts[4]}};
   report["elapsed_s"] = elapsed;
   report["packets_per_s"] = elapsed > 0 ? static_cast<double>(c.packets) / elapsed : 0.0;
   json layers = json::array();
@@ -441,7 +484,14 @@ int run_replay(const ReplayOptions& options) {
                         {"connections_dropped", c.streamConnectionsDropped},
                         {"flows_aborted", c.flowsAborted},
                         {"flow_delete_calls", c.flowDeleteCalls},
-                        {"dpcs_run", c.dpcsRun}};
+                        {"dpcs_run", c.dpcsRun},
+                        {"pends", {{"pended", stack.pends().pended}, {"completed", stack.pends().completed},
+                                   {"timed_out", stack.pends().timedOut}, {"refused_full", stack.pends().refusedFull},
+                                   {"completed_after_flow_end", stack.pends().completedAfterFlowEnd},
+                                   {"packets_dropped_while_pended", stack.pends().packetsDroppedWhilePended}}},
+                        {"reauthorizations", c.reauthorizations},
+                        {"packets_released", c.packetsReleased},
+                        {"injected_written", observer.injected_ - observer.injectedNotWritten_}};
 
   if (!options.report.empty()) {
     std::ofstream out(options.report);
