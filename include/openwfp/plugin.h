@@ -290,7 +290,24 @@ struct openwfp_plugin_host {
    * INVALID_PARAMETER (optionsJson is not a JSON object). Control plane only:
    * it allocates. */
   openwfp_status (*get_option)(const char* optionsJson, const char* key, char* value, size_t valueSize);
+
+  /* ---- appended after the members above; check OPENWFP_PLUGIN_HOST_HAS ---- */
+
+  /* The run-time id of the callout that `instance` serves at layer `layerId`
+   * (FWPS_LAYER_*), or 0 when it serves none there (the policy does not use
+   * it at that layer, or the callout is being registered or unregistered).
+   * The reverse of instance_for_callout: a callout used at two layers has an
+   * id at each, and flow contexts are per (flow, callout id), so this is how
+   * it associates a context for its callout at another layer (e.g. at
+   * ALE_FLOW_ESTABLISHED for its STREAM layer callout). Lock-free; safe on
+   * the data path (a short scan of the ids that plugins hold). */
+  uint32_t (*callout_id_for_layer)(void* instance, uint16_t layerId);
 };
+
+/* True when the host table `host` has `member`: a host built before the
+ * member was appended passes a smaller struct_size. */
+#define OPENWFP_PLUGIN_HOST_HAS(host, member) \
+  ((host)->struct_size >= offsetof(struct openwfp_plugin_host, member) + sizeof((host)->member))
 
 /* ---- what a plugin gives the host ---- */
 struct openwfp_plugin {

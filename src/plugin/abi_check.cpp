@@ -6,6 +6,7 @@
 
 #include "openwfp/callout.hpp"
 #include "openwfp/constants.hpp"
+#include "openwfp/layers.hpp"
 #include "openwfp/metadata.hpp"
 #include "openwfp/plugin.h"
 
@@ -133,6 +134,26 @@ static_assert(std::is_same_v<decltype(openwfp_plugin::classify_fn), ClassifyFn>)
 static_assert(std::is_same_v<decltype(openwfp_plugin::notify_fn), NotifyFn>);
 static_assert(std::is_same_v<decltype(openwfp_plugin::flow_delete_fn), FlowDeleteFn>);
 static_assert(std::is_same_v<decltype(CalloutRegistration::classifyFn), ClassifyFn>);
+
+// The host table grows by appending: the members of its first version keep
+// their places, and each appended one follows the last. A plugin tells what
+// a host has from struct_size (OPENWFP_PLUGIN_HOST_HAS).
+#define OPENWFP_FOLLOWS(member, previous)                                                          \
+  static_assert(offsetof(openwfp_plugin_host, member) ==                                          \
+                    offsetof(openwfp_plugin_host, previous) + sizeof(openwfp_plugin_host::previous), \
+                "plugin.h: openwfp_plugin_host." #member " must directly follow " #previous)
+static_assert(offsetof(openwfp_plugin_host, abi_version) == 0);
+OPENWFP_FOLLOWS(struct_size, abi_version);
+OPENWFP_FOLLOWS(instance_for_callout, struct_size);
+OPENWFP_FOLLOWS(log_message, instance_for_callout);
+OPENWFP_FOLLOWS(get_option, log_message);
+OPENWFP_FOLLOWS(callout_id_for_layer, get_option);
+#undef OPENWFP_FOLLOWS
+static_assert(sizeof(openwfp_plugin_host) ==
+                  offsetof(openwfp_plugin_host, callout_id_for_layer) + sizeof(openwfp_plugin_host::callout_id_for_layer),
+              "plugin.h: a member appended to openwfp_plugin_host needs its own check here");
+static_assert(std::is_same_v<decltype(openwfp_plugin_host::callout_id_for_layer), uint32_t (*)(void*, uint16_t)>);
+static_assert(std::is_same_v<LayerId, uint16_t>);
 
 // The constants plugin.h repeats for C.
 constexpr uint32_t status_value(Status s) { return static_cast<uint32_t>(s); }

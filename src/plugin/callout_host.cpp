@@ -161,15 +161,15 @@ bool CalloutHost::load_callout(const policy::Policy& policy, const std::string& 
     // so that the first classifyFn call after registering finds the instance.
     const Callout* existing = committed != nullptr ? committed->find_callout(c->calloutKey) : nullptr;
     const uint32_t known = existing != nullptr ? existing->calloutId : 0;
-    if (known != 0) table_->set(known, instance);
+    if (known != 0) table_->set(known, instance, c->applicableLayer);
     uint32_t id = 0;
     if (Status s = engine_.register_callout(registration, &id); s != Status::SUCCESS) {
-      if (known != 0) table_->set(known, nullptr);
+      if (known != 0) table_->clear(known);
       return fail(s, "cannot register its run-time callout at " + layer_name(c->applicableLayer) + " (key " +
                          c->calloutKey.to_string() + ")");
     }
-    if (known != 0 && known != id) table_->set(known, nullptr);
-    table_->set(id, instance);
+    if (known != 0 && known != id) table_->clear(known);
+    table_->set(id, instance, c->applicableLayer);
     owned.callouts.push_back(PluginInstance::Registered{c->calloutKey, c->applicableLayer, id});
   }
   return true;
@@ -185,7 +185,7 @@ UnloadResult CalloutHost::unload() {
       // Not found: unregistered by someone else; either way the engine no
       // longer calls it.
       if (s == Status::SUCCESS || s == Status::FWP_CALLOUT_NOT_FOUND) {
-        table_->set(r.calloutId, nullptr);
+        table_->clear(r.calloutId);
         continue;
       }
       left.push_back(r);

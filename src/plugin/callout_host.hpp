@@ -89,6 +89,11 @@ class CalloutHost {
   void* instance_for_callout(uint32_t calloutId) const noexcept {
     return table_ != nullptr ? table_->get(calloutId) : nullptr;
   }
+  // The id of the callout `instance` serves at `layerId`, or 0 (as the
+  // plugins see it: openwfp_plugin_host.callout_id_for_layer).
+  uint32_t callout_id_for_layer(const void* instance, LayerId layerId) const noexcept {
+    return table_ != nullptr ? table_->callout_id_for_layer(instance, layerId) : 0;
+  }
   const std::vector<std::unique_ptr<PluginInstance>>& instances() const noexcept { return instances_; }
 
  private:

@@ -13,6 +13,11 @@ void* instance_for_callout(uint32_t calloutId) {
   return table == nullptr ? nullptr : table->get(calloutId);
 }
 
+uint32_t callout_id_for_layer(void* instance, uint16_t layerId) {
+  const InstanceTable* table = g_bound.load(std::memory_order_acquire);
+  return table == nullptr ? 0 : table->callout_id_for_layer(instance, layerId);
+}
+
 void host_log(uint32_t level, const char* message) { log_message(level, message); }
 
 openwfp_status host_get_option(const char* optionsJson, const char* key, char* value, size_t valueSize) {
@@ -25,6 +30,7 @@ const openwfp_plugin_host kHost = {
     &instance_for_callout,
     &host_log,
     &host_get_option,
+    &callout_id_for_layer,
 };
 
 const char* level_name(uint32_t level) noexcept {
@@ -40,12 +46,49 @@ const char* level_name(uint32_t level) noexcept {
 
 const openwfp_plugin_host* host_table() noexcept { return &kHost; }
 
-InstanceTable::InstanceTable(uint32_t size) : size_(size), slots_(new std::atomic<void*>[size]) {
-  for (uint32_t i = 0; i < size_; ++i) slots_[i].store(nullptr, std::memory_order_relaxed);
+InstanceTable::InstanceTable(uint32_t size)
+    : size_(size),
+      slots_(new std::atomic<void*>[size]),
+      layers_(new std::atomic<uint16_t>[size]),
+      bound_(new std::atomic<uint32_t>[size]) {
+  for (uint32_t i = 0; i < size_; ++i) {
+    slots_[i].store(nullptr, std::memory_order_relaxed);
+    layers_[i].store(0, std::memory_order_relaxed);
+    bound_[i].store(0, std::memory_order_relaxed);
+  }
 }
 
-void InstanceTable::set(uint32_t calloutId, void* instance) noexcept {
-  if (calloutId < size_) slots_[calloutId].store(instance, std::memory_order_release);
+void InstanceTable::set(uint32_t calloutId, void* instance, uint16_t layerId) noexcept {
+  if (calloutId >= size_) return;
+  // Unbound while the layer changes, so that a reader never pairs this
+  // instance with another binding's layer (the reader checks the slot again).
+  slots_[calloutId].store(nullptr, std::memory_order_release);
+  layers_[calloutId].store(layerId, std::memory_order_release);
+  slots_[calloutId].store(instance, std::memory_order_release);
+  const uint32_t count = boundCount_.load(std::memory_order_relaxed);
+  for (uint32_t i = 0; i < count; ++i) {
+    if (bound_[i].load(std::memory_order_relaxed) == calloutId) return;
+  }
+  // Distinct ids below size_: the list never outgrows the table.
+  bound_[count].store(calloutId, std::memory_order_relaxed);
+  boundCount_.store(count + 1, std::memory_order_release);
+}
+
+void InstanceTable::clear(uint32_t calloutId) noexcept {
+  if (calloutId < size_) slots_[calloutId].store(nullptr, std::memory_order_release);
+}
+
+uint32_t InstanceTable::callout_id_for_layer(const void* instance, uint16_t layerId) const noexcept {
+  if (instance == nullptr) return 0;
+  const uint32_t count = boundCount_.load(std::memory_order_acquire);
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint32_t id = bound_[i].load(std::memory_order_relaxed);
+    if (slots_[id].load(std::memory_order_acquire) != instance) continue;
+    if (layers_[id].load(std::memory_order_acquire) != layerId) continue;
+    // Still bound to this instance after reading its layer: the pair is one binding.
+    if (slots_[id].load(std::memory_order_acquire) == instance) return id;
+  }
+  return 0;
 }
 
 bool bind_instance_table(const InstanceTable* table) noexcept {

@@ -22,7 +22,8 @@ namespace openwfp::plugin {
 // whole process.
 const openwfp_plugin_host* host_table() noexcept;
 
-// calloutId -> instance, read without locks on the data path.
+// calloutId -> instance (and the layer it serves there), read without locks
+// on the data path; and the reverse, (instance, layer) -> calloutId.
 class InstanceTable {
  public:
   explicit InstanceTable(uint32_t size);
@@ -30,15 +31,26 @@ class InstanceTable {
   InstanceTable& operator=(const InstanceTable&) = delete;
 
   uint32_t size() const noexcept { return size_; }
-  // Ids outside the table are ignored by set() and give nullptr from get().
-  void set(uint32_t calloutId, void* instance) noexcept;
+  // Binds an id to the instance serving it at `layerId`. set() and clear()
+  // are the control plane's: one thread at a time. Ids outside the table are
+  // ignored by set() and clear() and give nullptr (0) from the lookups.
+  void set(uint32_t calloutId, void* instance, uint16_t layerId) noexcept;
+  void clear(uint32_t calloutId) noexcept;
   void* get(uint32_t calloutId) const noexcept {
     return calloutId < size_ ? slots_[calloutId].load(std::memory_order_acquire) : nullptr;
   }
+  // The id bound to `instance` at `layerId`, or 0. Scans the ids ever bound
+  // in this table (a handful: one per layer of each plugin callout).
+  uint32_t callout_id_for_layer(const void* instance, uint16_t layerId) const noexcept;
 
  private:
   uint32_t size_;
   std::unique_ptr<std::atomic<void*>[]> slots_;
+  std::unique_ptr<std::atomic<uint16_t>[]> layers_;  // the layer of each bound id
+  // Every id set() has bound, each once, in order; entries are never
+  // removed (a cleared id has a null slot), so readers need no lock.
+  std::unique_ptr<std::atomic<uint32_t>[]> bound_;
+  std::atomic<uint32_t> boundCount_{0};
 };
 
 // Makes `table` the one host_table()->instance_for_callout reads. False when

@@ -1,11 +1,31 @@
 #include "sample_callouts.hpp"
 
+// Each sample callout that was built (callouts/; a callout may skip itself
+// when its dependencies are missing) is linked in with a definition naming
+// it: see tools/CMakeLists.txt.
+#ifdef OPENWFP_SAMPLE_FLOW_MONITOR
+#include "flow-monitor/plugin.hpp"
+#endif
+#ifdef OPENWFP_SAMPLE_DPI_BLOCK
+#include "dpi-block/plugin.hpp"
+#endif
+
 namespace wfpctl {
 
 bool register_sample_callouts(openwfp::plugin::PluginRegistry& registry, std::string* why) {
-  (void)registry;
-  (void)why;
-  return true;  // each sample callout adds itself here as it lands
+  const openwfp_plugin* samples[] = {
+#ifdef OPENWFP_SAMPLE_FLOW_MONITOR
+      openwfp::callouts::flow_monitor::flow_monitor_plugin(),
+#endif
+#ifdef OPENWFP_SAMPLE_DPI_BLOCK
+      openwfp::callouts::dpi::dpi_block_plugin(),
+#endif
+      nullptr,  // keeps the list valid when no sample was built
+  };
+  for (const openwfp_plugin* plugin : samples) {
+    if (plugin != nullptr && registry.add_builtin(plugin, why) != openwfp::Status::SUCCESS) return false;
+  }
+  return true;
 }
 
 }  // namespace wfpctl
