@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "callout_bench.hpp"
 #include "classbench/classbench.hpp"
 #include "replay_bench.hpp"
 #include "openwfp/engine.hpp"
@@ -126,8 +127,10 @@ int main(int argc, char** argv) {
   cls->add_flag("--json", json, "print one JSON object");
   int replay_status = 0;
   bench::add_replay_command(app, &replay_status);
+  int callout_status = 0;
+  bench::add_callout_command(app, &callout_status);
   CLI11_PARSE(app, argc, argv);
-  if (!cls->parsed()) return replay_status;
+  if (!cls->parsed()) return replay_status != 0 ? replay_status : callout_status;
 
   std::vector<classbench::Rule> rules;
   std::vector<classbench::Header> headers;
