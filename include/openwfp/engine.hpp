@@ -161,6 +161,8 @@ class Engine {
     // Calls the flowDeleteFn of a callout (if registered and it has one) for
     // a context the flow held.
     void flow_delete(uint16_t layerId, uint32_t calloutId, uint64_t flowContext) const noexcept;
+    // Whether any filter at the layer uses a callout (in the current generation).
+    bool layer_has_callouts(LayerId layer) const noexcept;
 
    private:
     friend class Engine;

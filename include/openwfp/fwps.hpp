@@ -135,4 +135,95 @@ void FwpsCopyStreamDataToBuffer0(const StreamData* streamData, void* buffer, siz
 //   INVALID_PARAMETER    streamFlags without FWPS_STREAM_FLAG_RECEIVE
 Status FwpsStreamContinue0(uint64_t flowId, uint32_t calloutId, uint16_t layerId, uint32_t streamFlags) noexcept;
 
+// -------------------------------------------------------- injection ----
+
+using HANDLE = void*;
+
+// ADDRESS_FAMILY values as Windows defines them (AF_INET6 is 23 there).
+inline constexpr uint16_t WFP_AF_UNSPEC = 0;
+inline constexpr uint16_t WFP_AF_INET = 2;
+inline constexpr uint16_t WFP_AF_INET6 = 23;
+
+// FWPS_INJECTION_TYPE_* (FwpsInjectionHandleCreate0 flags; 0 means all).
+inline constexpr uint32_t FWPS_INJECTION_TYPE_STREAM = 0x00000001;
+inline constexpr uint32_t FWPS_INJECTION_TYPE_TRANSPORT = 0x00000002;
+inline constexpr uint32_t FWPS_INJECTION_TYPE_NETWORK = 0x00000004;
+inline constexpr uint32_t FWPS_INJECTION_TYPE_FORWARD = 0x00000008;
+
+// FWPS_PACKET_INJECTION_STATE
+enum class PacketInjectionState : uint32_t {
+  FWPS_PACKET_NOT_INJECTED = 0,
+  FWPS_PACKET_INJECTED_BY_SELF = 1,
+  FWPS_PACKET_INJECTED_BY_OTHER = 2,
+  FWPS_PACKET_PREVIOUSLY_INJECTED_BY_SELF = 3,
+  FWPS_PACKET_INJECTION_STATE_MAX = 4,
+};
+
+// FWPS_INJECT_COMPLETE0: called once the stack is done with an injected
+// list (netBufferList->status tells how it went). Not called when the
+// inject call itself fails: the caller still owns the list then.
+using InjectCompleteFn = void (*)(void* context, NetBufferList* netBufferList, bool dispatchLevel);
+
+// FWPS_TRANSPORT_SEND_PARAMS0
+struct TransportSendParams {
+  const uint8_t* remoteAddress = nullptr;  // 4 or 16 bytes, network order
+  uint32_t remoteScopeId = 0;
+  void* controlData = nullptr;
+  uint32_t controlDataLength = 0;
+};
+
+Status FwpsInjectionHandleCreate0(uint16_t addressFamily, uint32_t flags, HANDLE* injectionHandle) noexcept;
+Status FwpsInjectionHandleDestroy0(HANDLE injectionHandle) noexcept;
+
+// Which injector, if any, injected the list (or the list it was cloned from).
+PacketInjectionState FwpsQueryPacketInjectionState0(HANDLE injectionHandle, const NetBufferList* netBufferList,
+                                                    HANDLE* injectionContext) noexcept;
+
+// The injection functions. The list is processed after the current packet
+// (and its DPCs), on the stack's thread, from the layer where it enters:
+//   network send       (data at the IP header)      OUTBOUND_IPPACKET
+//   network receive    (data at the IP header)      INBOUND_IPPACKET and up
+//   forward            (data at the IP header)      IPFORWARD
+//   transport send     (data at the transport header; the IP header is built
+//                       from the flow named by endpointHandle, which the
+//                       stack gives as transportEndpointHandle metadata)
+//                                                   OUTBOUND_TRANSPORT, OUTBOUND_IPPACKET
+//   transport receive  (data at the IP header)      INBOUND_TRANSPORT and up
+// Packets that come through are sent on (wfpctl replay writes them to --out).
+// Errors (the list stays the caller's; the completion is not called):
+//   INVALID_PARAMETER       null or unknown handle, null list, a handle of
+//                           another address family or injection type
+//   FWP_INJECT_HANDLE_CLOSING  the handle is being destroyed
+//   NOT_SUPPORTED           (C6) a TCP packet injected inline from a
+//                           transport-layer classifyFn: queue a DPC instead
+//   DATATYPE_MISALIGNMENT   (C7) send-path injection whose IP (or transport)
+//                           header is not pointer-aligned: see
+//                           copy_with_aligned_header
+//   INSUFFICIENT_RESOURCES  the stack's injection queue is full (counted)
+//   NOT_FOUND               no stack to inject into, or (transport send) no such flow
+Status FwpsInjectNetworkSendAsync0(HANDLE injectionHandle, HANDLE injectionContext, uint32_t flags,
+                                   uint32_t compartmentId, NetBufferList* netBufferList, InjectCompleteFn completionFn,
+                                   void* completionContext) noexcept;
+Status FwpsInjectNetworkReceiveAsync0(HANDLE injectionHandle, HANDLE injectionContext, uint32_t flags,
+                                      uint32_t compartmentId, uint32_t interfaceIndex, uint32_t subInterfaceIndex,
+                                      NetBufferList* netBufferList, InjectCompleteFn completionFn,
+                                      void* completionContext) noexcept;
+Status FwpsInjectForwardAsync0(HANDLE injectionHandle, HANDLE injectionContext, uint32_t flags, uint16_t addressFamily,
+                               uint32_t compartmentId, uint32_t interfaceIndex, NetBufferList* netBufferList,
+                               InjectCompleteFn completionFn, void* completionContext) noexcept;
+Status FwpsInjectTransportSendAsync0(HANDLE injectionHandle, HANDLE injectionContext, uint64_t endpointHandle,
+                                     uint32_t flags, const TransportSendParams* sendArgs, uint16_t addressFamily,
+                                     uint32_t compartmentId, NetBufferList* netBufferList,
+                                     InjectCompleteFn completionFn, void* completionContext) noexcept;
+Status FwpsInjectTransportReceiveAsync0(HANDLE injectionHandle, HANDLE injectionContext, void* reserved,
+                                        uint32_t flags, uint16_t addressFamily, uint32_t compartmentId,
+                                        uint32_t interfaceIndex, uint32_t subInterfaceIndex,
+                                        NetBufferList* netBufferList, InjectCompleteFn completionFn,
+                                        void* completionContext) noexcept;
+
+// C7's helper: a deep copy of the list in a pool's fresh (pointer-aligned)
+// data blocks, for send-path injection of a list whose header is not aligned.
+Status copy_with_aligned_header(const NetBufferList* netBufferList, netbuf::NetBufferListPool* pool,
+                                NetBufferList** aligned) noexcept;
+
 }  // namespace openwfp

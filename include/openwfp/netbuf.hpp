@@ -116,6 +116,11 @@ struct NetBufferList {
   Status status = Status::SUCCESS;
   int32_t referenceCount = 0;
   uint32_t reserved = 0;
+  // Set by the filter engine on a list it indicates after an injection:
+  // which injection handle injected it and the injector's context
+  // (FwpsQueryPacketInjectionState0 reads them). Not copied by clones.
+  const void* injectionHandle = nullptr;
+  void* injectionContext = nullptr;
 };
 
 static_assert(std::is_standard_layout_v<Mdl> && std::is_standard_layout_v<NetBuffer> &&
@@ -428,6 +433,20 @@ Status reference_net_buffer_list(NetBufferList* nbl, bool intendToModify) noexce
 // reference_net_buffer_list; at zero the list returns to its pool.
 // Errors: INVALID_PARAMETER (nbl null or no reference held).
 Status dereference_net_buffer_list(NetBufferList* nbl, bool dispatchLevel) noexcept;
+
+// Watching reads (for the verifier): while a watch is set on the calling
+// thread, reads of `netBuffer` through try_get_data_buffer, get_data_buffer,
+// copy_from_net_buffer and copy_from_net_buffer_to_net_buffer (as the
+// source) that reach past `limit` (an offset from the start of its MDL
+// chain) call `report` once. Reads through raw MDL pointers are not seen.
+struct ReadWatch {
+  const NetBuffer* netBuffer = nullptr;
+  uint64_t limit = 0;
+  void (*report)(void* context) = nullptr;
+  void* context = nullptr;
+  bool fired = false;
+};
+void set_read_watch(ReadWatch* watch) noexcept;  // nullptr clears it
 
 // Atomic reads of the counts.
 int32_t reference_count(const NetBufferList* nbl) noexcept;

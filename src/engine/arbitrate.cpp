@@ -80,14 +80,16 @@ Outcome evaluate(const CompiledFilter& f, const CalloutRegistry& callouts, const
   o.flags = out.flags;
   o.outContext = out.outContext;
   const bool decided = out.actionType == FWP_ACTION_PERMIT || out.actionType == FWP_ACTION_BLOCK;
+  Outcome passed;  // the callout ran and the evaluation goes on
+  passed.fromCallout = true;
   switch (f.actionType) {
     case FWP_ACTION_CALLOUT_INSPECTION:
-      return Outcome{};  // never changes the action
+      return passed;  // never changes the action
     case FWP_ACTION_CALLOUT_TERMINATING:
       o.answer = decided ? out.actionType : FWP_ACTION_BLOCK;  // anything else counts as Block
       break;
     default:  // CALLOUT_UNKNOWN: a decision, or on to the next filter
-      if (!decided) return Outcome{};
+      if (!decided) return passed;
       o.answer = out.actionType;
       break;
   }

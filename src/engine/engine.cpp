@@ -215,6 +215,13 @@ bool Engine::acquire_flow_context(uint32_t id) noexcept { return callouts_->acqu
 void Engine::release_flow_context(uint32_t id) noexcept { callouts_->release_flow_context(id); }
 int64_t Engine::flow_contexts(uint32_t id) const noexcept { return callouts_->flow_contexts(id); }
 
+bool Engine::Reader::layer_has_callouts(LayerId layer) const noexcept {
+  if (slot_ < 0) return false;
+  engine::EpochGuard guard(*engine_.epochs_, slot_);
+  const engine::LayerTable* t = engine_.current_.load(std::memory_order_seq_cst)->table(layer);
+  return t != nullptr && t->hasCallouts;
+}
+
 void Engine::Reader::flow_delete(uint16_t layerId, uint32_t calloutId, uint64_t flowContext) const noexcept {
   if (slot_ < 0) return;
   engine::EpochGuard guard(*engine_.epochs_, slot_);

@@ -90,6 +90,7 @@ std::unique_ptr<Generation> build_generation(std::shared_ptr<const Model> model,
     table->filters.resize(entries.size());
     for (size_t i = 0; i < entries.size(); ++i) {
       fill_filter(*layer, *model, *entries[i].filter, *entries[i].sublayer, &table->filters[i]);
+      if ((table->filters[i].actionType & FWP_ACTION_FLAG_CALLOUT) != 0) table->hasCallouts = true;
       if (table->sublayers.empty() || table->sublayers.back().subLayerKey != entries[i].sublayer->subLayerKey) {
         SublayerSpan span;
         span.subLayerKey = entries[i].sublayer->subLayerKey;

@@ -40,6 +40,7 @@ struct LayerTable {
   std::vector<CompiledFilter> filters;  // evaluation order
   std::vector<SublayerSpan> sublayers;  // by weight, highest first
   std::unique_ptr<classify::Classifier> classifier;
+  bool hasCallouts = false;  // some filter's action is a callout (the stack then builds layer data)
 };
 
 struct Generation {

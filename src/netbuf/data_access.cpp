@@ -13,11 +13,24 @@ using detail::PoolAccess;
 
 namespace {
 
+thread_local ReadWatch* t_watch = nullptr;
+
+void watch_read(const NetBuffer* nb, uint32_t offset, uint32_t length) noexcept {
+  ReadWatch* w = t_watch;
+  if (w == nullptr || w->fired || nb != w->netBuffer || length == 0) return;
+  if (uint64_t{nb->dataOffset} + offset + length > w->limit) {
+    w->fired = true;
+    if (w->report != nullptr) w->report(w->context);
+  }
+}
+
 bool aligned(const void* p, uint32_t multiple, uint32_t offset) noexcept {
   return (reinterpret_cast<uintptr_t>(p) & (multiple - 1)) == offset;
 }
 
 }  // namespace
+
+void set_read_watch(ReadWatch* watch) noexcept { t_watch = watch; }
 
 Status try_get_data_buffer(NetBuffer* nb, uint32_t bytesNeeded, void* storage, uint32_t alignMultiple,
                            uint32_t alignOffset, uint8_t** out) noexcept {
@@ -28,6 +41,7 @@ Status try_get_data_buffer(NetBuffer* nb, uint32_t bytesNeeded, void* storage, u
     return PoolAccess::invalid(nb->ndisPoolHandle);
   }
   if (nb->dataLength < bytesNeeded) return Status::BUFFER_TOO_SMALL;
+  watch_read(nb, 0, bytesNeeded);
   ChainCursor c = detail::data_cursor(*nb);
   if (c.contiguous() >= bytesNeeded && aligned(c.here(), alignMultiple, alignOffset)) {
     *out = c.here();
@@ -56,6 +70,7 @@ Status copy_from_net_buffer_to_net_buffer(NetBuffer* destination, uint32_t desti
   if (destination == nullptr || source == nullptr || bytesCopied == nullptr) return Status::INVALID_PARAMETER;
   if (sourceOffset >= source->dataLength || bytesToCopy == 0) return Status::SUCCESS;
   uint32_t left = source->dataLength - sourceOffset < bytesToCopy ? source->dataLength - sourceOffset : bytesToCopy;
+  watch_read(source, sourceOffset, left);
   ChainCursor from = detail::data_cursor(*source);
   ChainCursor to = detail::data_cursor(*destination);
   if (!from.skip(sourceOffset) || !to.skip(destinationOffset)) return Status::SUCCESS;
@@ -81,6 +96,7 @@ Status copy_from_net_buffer(const NetBuffer* nb, uint32_t offset, void* buffer, 
   if (bytesCopied != nullptr) *bytesCopied = 0;
   if (nb == nullptr || bytesCopied == nullptr || (buffer == nullptr && length > 0)) return Status::INVALID_PARAMETER;
   auto* out = static_cast<uint8_t*>(buffer);
+  if (offset < nb->dataLength) watch_read(nb, offset, nb->dataLength - offset < length ? nb->dataLength - offset : length);
   *bytesCopied = for_each_net_buffer_segment(*nb, offset, length, [&out](const uint8_t* p, uint32_t n) {
     std::memcpy(out, p, n);
     out += n;

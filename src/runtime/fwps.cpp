@@ -2,6 +2,7 @@
 #include "openwfp/fwps.hpp"
 
 #include <cstring>
+#include <new>
 
 #include "runtime/host.hpp"
 
@@ -78,6 +79,153 @@ void FwpsCopyStreamDataToBuffer0(const StreamData* streamData, void* buffer, siz
     }
   }
   if (bytesCopied != nullptr) *bytesCopied = copied;
+}
+
+// ---- injection ----
+
+namespace {
+
+const runtime::InjectionHandleObject* handle_of(HANDLE h) noexcept {
+  const auto* o = static_cast<const runtime::InjectionHandleObject*>(h);
+  return o != nullptr && o->magic == runtime::InjectionHandleObject{}.magic ? o : nullptr;
+}
+
+bool allows(const runtime::InjectionHandleObject& h, uint32_t type) noexcept {
+  return h.flags == 0 || (h.flags & type) != 0;
+}
+
+Status submit(runtime::Injection& injection, uint32_t type) noexcept {
+  if (injection.handle == nullptr || injection.nbl == nullptr || injection.nbl->firstNetBuffer == nullptr) {
+    return Status::INVALID_PARAMETER;
+  }
+  if (!allows(*injection.handle, type)) return Status::INVALID_PARAMETER;
+  runtime::Host* host = runtime::current_host();
+  if (host == nullptr) return Status::NOT_FOUND;
+  return host->inject(injection);
+}
+
+runtime::Injection make(runtime::InjectionKind kind, HANDLE handle, HANDLE context, NetBufferList* nbl,
+                        InjectCompleteFn fn, void* fnContext) noexcept {
+  runtime::Injection i;
+  i.kind = kind;
+  i.handle = handle_of(handle);
+  i.injectionContext = context;
+  i.nbl = nbl;
+  i.completionFn = fn;
+  i.completionContext = fnContext;
+  if (i.handle != nullptr) i.addressFamily = i.handle->addressFamily;
+  return i;
+}
+
+}  // namespace
+
+Status FwpsInjectionHandleCreate0(uint16_t addressFamily, uint32_t flags, HANDLE* injectionHandle) noexcept {
+  if (injectionHandle == nullptr) return Status::INVALID_PARAMETER;
+  if (addressFamily != WFP_AF_UNSPEC && addressFamily != WFP_AF_INET && addressFamily != WFP_AF_INET6) {
+    return Status::INVALID_PARAMETER;
+  }
+  constexpr uint32_t kAll = FWPS_INJECTION_TYPE_STREAM | FWPS_INJECTION_TYPE_TRANSPORT | FWPS_INJECTION_TYPE_NETWORK |
+                            FWPS_INJECTION_TYPE_FORWARD;
+  if ((flags & ~kAll) != 0) return Status::INVALID_PARAMETER;
+  auto* h = new (std::nothrow) runtime::InjectionHandleObject;
+  if (h == nullptr) return Status::INSUFFICIENT_RESOURCES;
+  h->addressFamily = addressFamily;
+  h->flags = flags;
+  *injectionHandle = h;
+  return Status::SUCCESS;
+}
+
+Status FwpsInjectionHandleDestroy0(HANDLE injectionHandle) noexcept {
+  auto* h = const_cast<runtime::InjectionHandleObject*>(handle_of(injectionHandle));
+  if (h == nullptr) return Status::INVALID_PARAMETER;
+  h->magic = 0;
+  delete h;
+  return Status::SUCCESS;
+}
+
+PacketInjectionState FwpsQueryPacketInjectionState0(HANDLE injectionHandle, const NetBufferList* netBufferList,
+                                                    HANDLE* injectionContext) noexcept {
+  if (injectionContext != nullptr) *injectionContext = nullptr;
+  if (netBufferList == nullptr) return PacketInjectionState::FWPS_PACKET_NOT_INJECTED;
+  if (netBufferList->injectionHandle != nullptr) {
+    if (netBufferList->injectionHandle != injectionHandle) return PacketInjectionState::FWPS_PACKET_INJECTED_BY_OTHER;
+    if (injectionContext != nullptr) *injectionContext = netBufferList->injectionContext;
+    return PacketInjectionState::FWPS_PACKET_INJECTED_BY_SELF;
+  }
+  for (const NetBufferList* p = netBufferList->parentNetBufferList; p != nullptr; p = p->parentNetBufferList) {
+    if (p->injectionHandle == injectionHandle) return PacketInjectionState::FWPS_PACKET_PREVIOUSLY_INJECTED_BY_SELF;
+  }
+  return PacketInjectionState::FWPS_PACKET_NOT_INJECTED;
+}
+
+Status FwpsInjectNetworkSendAsync0(HANDLE injectionHandle, HANDLE injectionContext, uint32_t flags,
+                                   uint32_t compartmentId, NetBufferList* netBufferList, InjectCompleteFn completionFn,
+                                   void* completionContext) noexcept {
+  (void)flags;
+  (void)compartmentId;
+  runtime::Injection i = make(runtime::InjectionKind::NETWORK_SEND, injectionHandle, injectionContext, netBufferList,
+                              completionFn, completionContext);
+  return submit(i, FWPS_INJECTION_TYPE_NETWORK);
+}
+
+Status FwpsInjectNetworkReceiveAsync0(HANDLE injectionHandle, HANDLE injectionContext, uint32_t flags,
+                                      uint32_t compartmentId, uint32_t interfaceIndex, uint32_t subInterfaceIndex,
+                                      NetBufferList* netBufferList, InjectCompleteFn completionFn,
+                                      void* completionContext) noexcept {
+  (void)flags;
+  (void)compartmentId;
+  (void)interfaceIndex;
+  (void)subInterfaceIndex;
+  runtime::Injection i = make(runtime::InjectionKind::NETWORK_RECEIVE, injectionHandle, injectionContext,
+                              netBufferList, completionFn, completionContext);
+  return submit(i, FWPS_INJECTION_TYPE_NETWORK);
+}
+
+Status FwpsInjectForwardAsync0(HANDLE injectionHandle, HANDLE injectionContext, uint32_t flags, uint16_t addressFamily,
+                               uint32_t compartmentId, uint32_t interfaceIndex, NetBufferList* netBufferList,
+                               InjectCompleteFn completionFn, void* completionContext) noexcept {
+  (void)flags;
+  (void)compartmentId;
+  (void)interfaceIndex;
+  runtime::Injection i = make(runtime::InjectionKind::FORWARD, injectionHandle, injectionContext, netBufferList,
+                              completionFn, completionContext);
+  i.addressFamily = addressFamily;
+  return submit(i, FWPS_INJECTION_TYPE_FORWARD);
+}
+
+Status FwpsInjectTransportSendAsync0(HANDLE injectionHandle, HANDLE injectionContext, uint64_t endpointHandle,
+                                     uint32_t flags, const TransportSendParams* sendArgs, uint16_t addressFamily,
+                                     uint32_t compartmentId, NetBufferList* netBufferList,
+                                     InjectCompleteFn completionFn, void* completionContext) noexcept {
+  (void)flags;
+  (void)sendArgs;
+  (void)compartmentId;
+  runtime::Injection i = make(runtime::InjectionKind::TRANSPORT_SEND, injectionHandle, injectionContext,
+                              netBufferList, completionFn, completionContext);
+  i.endpointHandle = endpointHandle;
+  i.addressFamily = addressFamily;
+  return submit(i, FWPS_INJECTION_TYPE_TRANSPORT);
+}
+
+Status FwpsInjectTransportReceiveAsync0(HANDLE injectionHandle, HANDLE injectionContext, void* reserved,
+                                        uint32_t flags, uint16_t addressFamily, uint32_t compartmentId,
+                                        uint32_t interfaceIndex, uint32_t subInterfaceIndex,
+                                        NetBufferList* netBufferList, InjectCompleteFn completionFn,
+                                        void* completionContext) noexcept {
+  (void)reserved;
+  (void)flags;
+  (void)compartmentId;
+  (void)interfaceIndex;
+  (void)subInterfaceIndex;
+  runtime::Injection i = make(runtime::InjectionKind::TRANSPORT_RECEIVE, injectionHandle, injectionContext,
+                              netBufferList, completionFn, completionContext);
+  i.addressFamily = addressFamily;
+  return submit(i, FWPS_INJECTION_TYPE_TRANSPORT);
+}
+
+Status copy_with_aligned_header(const NetBufferList* netBufferList, netbuf::NetBufferListPool* pool,
+                                NetBufferList** aligned) noexcept {
+  return netbuf::allocate_deep_clone_net_buffer_list(netBufferList, pool, aligned);
 }
 
 }  // namespace openwfp

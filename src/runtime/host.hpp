@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "openwfp/classify.hpp"
+#include "openwfp/netbuf.hpp"
 #include "openwfp/status.hpp"
 
 namespace openwfp::runtime {
@@ -22,6 +23,43 @@ class Host {
   virtual void complete_operation(uint64_t completionContext) noexcept = 0;
   virtual Status pend_classify(uint64_t classifyHandle, uint64_t filterId, ClassifyOut* out) noexcept = 0;
   virtual void complete_classify(uint64_t classifyHandle, const ClassifyOut* out) noexcept = 0;
+  // One injection (openwfp/fwps.hpp), checked and queued by the host.
+  virtual Status inject(const struct Injection& injection) noexcept = 0;
+};
+
+enum class InjectionKind : uint8_t { NETWORK_SEND, NETWORK_RECEIVE, FORWARD, TRANSPORT_SEND, TRANSPORT_RECEIVE };
+const char* injection_api(InjectionKind kind) noexcept;
+
+struct InjectionHandleObject {
+  uint32_t magic = 0x494E4A48;  // "INJH"
+  uint16_t addressFamily = 0;
+  uint32_t flags = 0;
+};
+
+struct Injection {
+  InjectionKind kind = InjectionKind::NETWORK_SEND;
+  const InjectionHandleObject* handle = nullptr;
+  void* injectionContext = nullptr;
+  netbuf::NetBufferList* nbl = nullptr;
+  void (*completionFn)(void*, netbuf::NetBufferList*, bool) = nullptr;
+  void* completionContext = nullptr;
+  uint64_t endpointHandle = 0;  // transport send: the flow
+  uint16_t addressFamily = 0;
+};
+
+// The host of the calling thread while a stack runs on it, or the only
+// host attached; nullptr when there is none or several and none is current.
+Host* current_host() noexcept;
+// Marks the calling thread as running `host` for the scope's life.
+class CurrentHostScope {
+ public:
+  explicit CurrentHostScope(Host* host) noexcept;
+  ~CurrentHostScope();
+  CurrentHostScope(const CurrentHostScope&) = delete;
+  CurrentHostScope& operator=(const CurrentHostScope&) = delete;
+
+ private:
+  Host* previous_;
 };
 
 // What classifyFn receives as classifyContext: enough to name the

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "openwfp/checksum.hpp"
 #include "openwfp/constants.hpp"
 #include "openwfp/fwps.hpp"
 #include "openwfp/fwps_fields.hpp"
@@ -127,6 +128,65 @@ bool is_pendable(LayerId id) noexcept {
 
 enum class Ale : uint8_t { PASS, BLOCKED, PENDED };
 
+// Where a layer's NET_BUFFER_LIST data starts (WFP's "data offset
+// positions"): NONE when the layer gets no packet.
+enum class DataAt : uint8_t { NONE, IP_HEADER, TRANSPORT_HEADER, DATA, INNER_IP_HEADER };
+
+struct LayerDataRule {
+  DataAt inbound = DataAt::NONE, outbound = DataAt::NONE;
+  bool packetLayer = false;  // IP packet, transport, forward: where reading payload is C2
+  bool tcpConnectNone = false;  // ALE_AUTH_CONNECT: no packet for TCP (the connect comes first)
+};
+
+std::array<LayerDataRule, 128> layer_data_rules() {
+  std::array<LayerDataRule, 128> rules{};
+  for (const LayerInfo& l : all_layers()) {
+    if (l.id >= rules.size()) continue;
+    const std::string_view n = l.name;
+    LayerDataRule& r = rules[l.id];
+    auto starts = [&](std::string_view prefix) { return n.substr(0, prefix.size()) == prefix; };
+    if (starts("INBOUND_IPPACKET")) {
+      r = {DataAt::TRANSPORT_HEADER, DataAt::TRANSPORT_HEADER, true, false};
+    } else if (starts("OUTBOUND_IPPACKET") || starts("IPFORWARD")) {
+      r = {DataAt::IP_HEADER, DataAt::IP_HEADER, true, false};
+    } else if (starts("INBOUND_TRANSPORT")) {
+      r = {DataAt::DATA, DataAt::DATA, true, false};
+    } else if (starts("OUTBOUND_TRANSPORT")) {
+      r = {DataAt::TRANSPORT_HEADER, DataAt::TRANSPORT_HEADER, true, false};
+    } else if (starts("DATAGRAM_DATA")) {
+      r = {DataAt::DATA, DataAt::TRANSPORT_HEADER, false, false};
+    } else if (starts("INBOUND_ICMP_ERROR")) {
+      r = {DataAt::INNER_IP_HEADER, DataAt::INNER_IP_HEADER, false, false};
+    } else if (starts("OUTBOUND_ICMP_ERROR")) {
+      r = {DataAt::TRANSPORT_HEADER, DataAt::TRANSPORT_HEADER, false, false};
+    } else if (starts("ALE_AUTH_RECV_ACCEPT")) {
+      r = {DataAt::DATA, DataAt::DATA, false, false};
+    } else if (starts("ALE_AUTH_CONNECT")) {
+      r = {DataAt::TRANSPORT_HEADER, DataAt::TRANSPORT_HEADER, false, true};
+    }
+  }
+  return rules;
+}
+
+bool is_transport_layer(LayerId id) noexcept {
+  return id == FWPS_LAYER_INBOUND_TRANSPORT_V4 || id == FWPS_LAYER_INBOUND_TRANSPORT_V6 ||
+         id == FWPS_LAYER_OUTBOUND_TRANSPORT_V4 || id == FWPS_LAYER_OUTBOUND_TRANSPORT_V6;
+}
+
+// Which callout was running when a packet layer's payload was read (C2).
+struct PayloadWatch {
+  netbuf::ReadWatch watch;
+  uint32_t calloutId = 0;
+  bool attributed = false;
+  static void after(void* self, const FilterView& filter, const ClassifyOut&) {
+    auto* w = static_cast<PayloadWatch*>(self);
+    if (w->watch.fired && !w->attributed) {
+      w->attributed = true;
+      w->calloutId = filter.action.calloutId;
+    }
+  }
+};
+
 // A run-time call from another thread than the stack's, carried out before
 // the stack's next packet.
 struct ForeignCall {
@@ -160,6 +220,8 @@ struct Stack::Impl final : runtime::Host {
   dispatch::CalloutTimingTable timing;
   dispatch::CalloutTimer timer;
   netbuf::NetBufferListPool streamPool;
+  netbuf::NetBufferListPool packetPool;  // layer data at packet layers (a copy of the packet)
+  std::array<LayerDataRule, 128> dataRules = layer_data_rules();
   PendTable pends;
   std::thread::id owner;
   std::mutex foreignMutex;
@@ -194,6 +256,7 @@ struct Stack::Impl final : runtime::Host {
         timing(timing_config(c)),
         timer(timing.timer(c.workerIndex)),
         streamPool(c.streamBuffers, 0, 0),
+        packetPool(c.packetBuffers, 65535, 64),
         pends(c.maxPends, c.pendHeldBytes),
         owner(std::this_thread::get_id()) {
     foreign.reserve(kMaxForeignCalls);
@@ -227,6 +290,10 @@ struct Stack::Impl final : runtime::Host {
     const PendScope saved = current_;
     current_ = PendScope{cctx.handle, pendable, (ctx.flags & FWP_CONDITION_FLAG_IS_REAUTHORIZE) != 0,
                          f != nullptr ? f->flowId : 0, id, kNoPend};
+    if (f != nullptr) {
+      meta.transportEndpointHandle = f->flowId;  // what FwpsInjectTransportSendAsync0 takes as endpointHandle
+      meta.currentMetadataValues |= FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE;
+    }
     ClassifyInput input;
     input.metadata = &meta;
     input.timer = &timer;
@@ -238,7 +305,47 @@ struct Stack::Impl final : runtime::Host {
       input.afterCallout = callout->afterCallout;
       input.afterCalloutContext = callout->afterCalloutContext;
     }
+    // Packet layers: the packet as a NET_BUFFER_LIST at WFP's data offset,
+    // built only when a callout can see it.
+    uint32_t advanced = 0;
+    netbuf::NetBufferList* nbl = nullptr;
+    PayloadWatch payload;
+    bool watching = false;
+    if (input.layerData == nullptr && pkt_.ip != nullptr && id < dataRules.size() && reader.layer_has_callouts(id)) {
+      const LayerDataRule& rule = dataRules[id];
+      const DataAt at = ctx.direction == FWP_DIRECTION_OUTBOUND ? rule.outbound : rule.inbound;
+      const bool none = at == DataAt::NONE || (rule.tcpConnectNone && pkt_.protocol == decode::kProtoTcp);
+      if (!none && (nbl = packet_nbl()) != nullptr) {
+        advanced = data_offset(at);
+        if (advanced > pkt_.length) advanced = pkt_.length;
+        if (advanced > 0) (void)netbuf::advance_net_buffer_list_data_start(nbl, advanced, false);
+        input.layerData = nbl;
+        if (rule.packetLayer && pkt_.transportHeader != 0) {
+          const netbuf::NetBuffer* nb = nbl->firstNetBuffer;
+          payload.watch.netBuffer = nb;
+          payload.watch.limit = uint64_t{nb->dataOffset} - advanced + pkt_.ipHeader + pkt_.transportHeader;
+          watching = true;
+          netbuf::set_read_watch(&payload.watch);
+          input.afterCallout = &PayloadWatch::after;
+          input.afterCalloutContext = &payload;
+        }
+      }
+    }
+    const LayerId outer_layer = currentLayer_;
+    currentLayer_ = id;
     reader.classify(buffer.view, input, &r);
+    currentLayer_ = outer_layer;
+    if (watching) {
+      netbuf::set_read_watch(nullptr);
+      if (payload.watch.fired) {
+        findings.record("C2",
+                        "a callout at a packet layer read payload beyond the transport header (inspect payload at "
+                        "the STREAM or DATAGRAM_DATA layer)",
+                        payload.calloutId, id, f != nullptr ? f->flowId : 0, counters.packets);
+      }
+    }
+    if (nbl != nullptr && advanced > 0) (void)netbuf::retreat_net_buffer_list_data_start(nbl, advanced, 0);
+    if (r.actionType == FWP_ACTION_BLOCK && (r.flags & FWPS_CLASSIFY_OUT_FLAG_ABSORB) != 0) absorbed_ = true;
     lastPend_ = current_.pendSlot;
     current_ = saved;
     LayerCounters& lc = counters.layers[id < counters.layers.size() ? id : 0];
@@ -269,6 +376,7 @@ struct Stack::Impl final : runtime::Host {
     const ClassifyResult r = classify(id, ctx, f, bytes, meta);
     if (r.actionType != FWP_ACTION_BLOCK) return false;
     if (filter != nullptr) *filter = r.filterId;
+    if ((r.flags & FWPS_CLASSIFY_OUT_FLAG_ABSORB) != 0) return true;  // absorbed: silently, no DISCARD indication
     discard(id, ctx, f, bytes, kDiscardModuleGeneral, kDiscardFirewallPolicy, r.filterId);
     return true;
   }
@@ -866,6 +974,262 @@ struct Stack::Impl final : runtime::Host {
     pends.hold(f.pendIndex, ip, length, true, loopback);
   }
 
+  // ---- the packet being classified (layer data) ----
+
+  struct CurrentPacket {
+    const uint8_t* ip = nullptr;
+    uint32_t length = 0;
+    uint32_t ipHeader = 0;
+    uint32_t transportHeader = 0;
+    uint8_t protocol = 0;
+    netbuf::NetBufferList* nbl = nullptr;  // built on first need, at the IP header
+  } pkt_;
+  bool absorbed_ = false;
+  const uint8_t* forwardIp_ = nullptr;
+  LayerId currentLayer_ = 0;
+  uint64_t layerDataUnavailable_ = 0;  // the packet pool was empty: a callout got no layer data
+
+  void set_packet(const decode::DecodedPacket& p, const uint8_t* ip, uint32_t length) noexcept {
+    if (pkt_.ip == ip && pkt_.length == length) return;
+    release_packet();
+    pkt_.ip = ip;
+    pkt_.length = length;
+    pkt_.ipHeader = p.ipHeaderLength;
+    pkt_.transportHeader = p.hasTransport ? p.l4HeaderLength : 0;
+    pkt_.protocol = p.protocol;
+  }
+  void release_packet() noexcept {
+    // A callout that referenced or cloned the list keeps it alive.
+    if (pkt_.nbl != nullptr) (void)netbuf::free_net_buffer_list(pkt_.nbl);
+    pkt_ = CurrentPacket{};
+  }
+  netbuf::NetBufferList* packet_nbl() noexcept {
+    if (pkt_.nbl != nullptr) return pkt_.nbl;
+    netbuf::NetBufferList* nbl = nullptr;
+    if (netbuf::allocate_net_buffer_list(&packetPool, pkt_.length, &nbl) != Status::SUCCESS) {
+      ++layerDataUnavailable_;
+      return nullptr;
+    }
+    uint32_t copied = 0;
+    (void)netbuf::copy_to_net_buffer(nbl->firstNetBuffer, 0, pkt_.ip, pkt_.length, &copied);
+    nbl->injectionHandle = injectTag_;
+    nbl->injectionContext = injectContext_;
+    pkt_.nbl = nbl;
+    return nbl;
+  }
+  uint32_t data_offset(DataAt at) const noexcept {
+    switch (at) {
+      case DataAt::TRANSPORT_HEADER: return pkt_.ipHeader;
+      case DataAt::DATA:
+        // ICMP: the data starts at the ICMP header (WFP).
+        return pkt_.protocol == decode::kProtoIcmp || pkt_.protocol == decode::kProtoIcmpv6
+                   ? pkt_.ipHeader
+                   : pkt_.ipHeader + pkt_.transportHeader;
+      case DataAt::INNER_IP_HEADER: return pkt_.ipHeader + 8;
+      default: return 0;
+    }
+  }
+
+  // ---- injection ----
+
+  const void* injectTag_ = nullptr;  // the injector of the packet being processed
+  void* injectContext_ = nullptr;
+  std::vector<runtime::Injection> injections_;  // under foreignMutex
+  std::atomic<bool> injectionsPending_{false};
+  std::vector<runtime::Injection> injecting_;    // being processed (the stack's thread)
+  std::vector<uint8_t> injectScratch_ = std::vector<uint8_t>(65535 + 64);
+  std::atomic<uint64_t> foreignFindings_[3] = {};  // C5, C6, C7 seen on other threads
+  static constexpr size_t kMaxInjections = 1024;
+
+  void note(std::string_view consideration, std::string_view what, LayerId layer) noexcept {
+    if (on_own_thread()) {
+      findings.record(consideration, what, 0, layer, 0, counters.packets);
+    } else {
+      const size_t i = consideration == "C5" ? 0 : consideration == "C6" ? 1 : 2;
+      foreignFindings_[i].fetch_add(1);
+    }
+  }
+
+  Status inject(const runtime::Injection& i) noexcept override {
+    const netbuf::NetBuffer* nb = i.nbl->firstNetBuffer;
+    if (nb->dataLength == 0 || nb->dataLength > 65535) return Status::INVALID_PARAMETER;
+    uint8_t head[64] = {};
+    uint32_t got = 0;
+    (void)netbuf::copy_from_net_buffer(nb, 0, head, nb->dataLength < sizeof head ? nb->dataLength : sizeof head, &got);
+    const char* api = runtime::injection_api(i.kind);
+    const bool at_ip = i.kind != runtime::InjectionKind::TRANSPORT_SEND;
+    uint8_t protocol = 0;
+    if (at_ip) {
+      const uint8_t version = static_cast<uint8_t>(head[0] >> 4);
+      if (version != 4 && version != 6) return Status::INVALID_PARAMETER;
+      if (i.handle->addressFamily == WFP_AF_INET && version != 4) return Status::INVALID_PARAMETER;
+      if (i.handle->addressFamily == WFP_AF_INET6 && version != 6) return Status::INVALID_PARAMETER;
+      protocol = version == 4 ? head[9] : head[6];
+    } else if (on_own_thread()) {
+      const flow::Flow* f = flows.find_by_id(i.endpointHandle);
+      if (f == nullptr) return Status::NOT_FOUND;
+      protocol = f->key.protocol;
+    }
+    // C6: a new or cloned TCP packet injected inline from a transport-layer classifyFn.
+    if (protocol == decode::kProtoTcp && dispatch::in_classify() && on_own_thread() && is_transport_layer(currentLayer_)) {
+      (void)dispatch::require_outside_classify(api);
+      note("C6", "a TCP packet injected inline from a transport-layer classifyFn (queue a DPC)", currentLayer_);
+      return dispatch::kWrongIrqlStatus;
+    }
+    // C7: the send path needs a pointer-aligned header.
+    if (i.kind == runtime::InjectionKind::NETWORK_SEND || i.kind == runtime::InjectionKind::TRANSPORT_SEND) {
+      const uint8_t* start = nb->currentMdl != nullptr ? nb->currentMdl->mappedSystemVa + nb->currentMdlOffset : nullptr;
+      if (start != nullptr && (reinterpret_cast<uintptr_t>(start) % alignof(void*)) != 0) {
+        note("C7", "send-path injection with a header that is not pointer-aligned (copy_with_aligned_header)",
+             currentLayer_);
+        return Status::DATATYPE_MISALIGNMENT;
+      }
+    }
+    std::lock_guard lock(foreignMutex);
+    if (injections_.size() >= kMaxInjections) {
+      ++counters.injectionsRefused;
+      return Status::INSUFFICIENT_RESOURCES;
+    }
+    injections_.push_back(i);
+    injectionsPending_.store(true, std::memory_order_release);
+    return Status::SUCCESS;
+  }
+
+  // Runs the queued injections (after the current packet and its DPCs).
+  // Injections they cause run in the same call, up to a bound.
+  void run_injections() noexcept {
+    for (int round = 0; round < 16 && injectionsPending_.load(std::memory_order_acquire); ++round) {
+      {
+        std::lock_guard lock(foreignMutex);
+        injecting_.swap(injections_);
+        injectionsPending_.store(false, std::memory_order_release);
+      }
+      for (const runtime::Injection& i : injecting_) run_injection(i);
+      injecting_.clear();
+      counters.dpcsRun += worker.drain_dpcs();
+    }
+  }
+
+  void run_injection(const runtime::Injection& i) noexcept {
+    const netbuf::NetBuffer* nb = i.nbl->firstNetBuffer;
+    uint8_t* buf = injectScratch_.data();
+    uint32_t offset = 0;
+    if (i.kind == runtime::InjectionKind::TRANSPORT_SEND) {
+      offset = 40;  // room for the IP header built below
+    }
+    uint32_t got = 0;
+    (void)netbuf::copy_from_net_buffer(nb, 0, buf + offset, nb->dataLength, &got);
+    uint32_t length = got;
+    uint8_t* ip = buf + offset;
+    Status status = Status::SUCCESS;
+    if (i.kind == runtime::InjectionKind::TRANSPORT_SEND) {
+      const flow::Flow* f = flows.find_by_id(i.endpointHandle);
+      if (f == nullptr) {
+        status = Status::NOT_FOUND;
+      } else {
+        ip = build_ip_header(*f, buf, offset, &length);
+      }
+    }
+    decode::DecodedPacket p;
+    if (status == Status::SUCCESS && decode::decode_ip(ip, length, &p, true) != decode::DropReason::NONE) {
+      status = Status::INVALID_PARAMETER;
+    }
+    const bool receive = i.kind == runtime::InjectionKind::NETWORK_RECEIVE ||
+                         i.kind == runtime::InjectionKind::TRANSPORT_RECEIVE;
+    // C5: the receive path checks the IPv4 header checksum as a real stack does.
+    if (status == Status::SUCCESS && receive && p.ipVersion == 4 && !ipv4_header_checksum_ok(ip, p.ipHeaderLength)) {
+      findings.record("C5", "receive-path injection with a wrong IPv4 header checksum (recalculate it first)", 0,
+                      currentLayer_, 0, counters.packets);
+      status = Status::UNSUCCESSFUL;
+    }
+    if (status == Status::SUCCESS) {
+      injectTag_ = i.handle;
+      injectContext_ = i.injectionContext;
+      const bool outbound = !receive && i.kind != runtime::InjectionKind::FORWARD;
+      Verdict v = Verdict::PERMIT;
+      absorbed_ = false;
+      switch (i.kind) {
+        case runtime::InjectionKind::NETWORK_SEND: {
+          set_packet(p, ip, length);
+          const LayerContext ctx = context(p, true, false);
+          const IncomingMetadata meta = packet_metadata(p);
+          if (blocked_at(pick(FWPS_LAYER_OUTBOUND_IPPACKET_V4, p.ipVersion), ctx, nullptr, length, &meta)) {
+            v = Verdict::BLOCK;
+          }
+          break;
+        }
+        case runtime::InjectionKind::NETWORK_RECEIVE: v = inbound(p, ip, length, false).verdict; break;
+        case runtime::InjectionKind::FORWARD:
+          forwardIp_ = ip;
+          v = forward(p, length).verdict;
+          break;
+        case runtime::InjectionKind::TRANSPORT_SEND: {
+          set_packet(p, ip, length);
+          flow::Flow* f = flows.find_by_id(i.endpointHandle);
+          const LayerContext ctx = context(p, true, false);
+          const IncomingMetadata meta = packet_metadata(p);
+          if (blocked_at(pick(FWPS_LAYER_OUTBOUND_TRANSPORT_V4, p.ipVersion), ctx, f, length, &meta) ||
+              blocked_at(pick(FWPS_LAYER_OUTBOUND_IPPACKET_V4, p.ipVersion), ctx, nullptr, length, &meta)) {
+            v = Verdict::BLOCK;
+          }
+          break;
+        }
+        case runtime::InjectionKind::TRANSPORT_RECEIVE:
+          set_packet(p, ip, length);
+          v = deliver(p, ip, length, false, false);
+          break;
+      }
+      if (v == Verdict::PERMIT) {
+        ++counters.injectedSent;
+        observer->on_inject(ip, length, outbound);
+      } else {
+        ++counters.injectedBlocked;
+      }
+      release_packet();
+      injectTag_ = nullptr;
+      injectContext_ = nullptr;
+      absorbed_ = false;
+    } else {
+      ++counters.injectionsFailed;
+    }
+    i.nbl->status = status;
+    if (i.completionFn != nullptr) i.completionFn(i.completionContext, i.nbl, true);
+  }
+
+  // Transport send: the IP header in front of the transport header at
+  // buf + offset (offset >= 40), from the flow's addresses.
+  uint8_t* build_ip_header(const flow::Flow& f, uint8_t* buf, uint32_t offset, uint32_t* length) noexcept {
+    const uint32_t l4 = *length;
+    if (f.key.ipVersion == 4) {
+      uint8_t* ip = buf + offset - 20;
+      std::memset(ip, 0, 20);
+      ip[0] = 0x45;
+      const auto total = static_cast<uint16_t>(20 + l4);
+      ip[2] = static_cast<uint8_t>(total >> 8);
+      ip[3] = static_cast<uint8_t>(total);
+      ip[8] = 64;
+      ip[9] = f.key.protocol;
+      std::memcpy(ip + 12, f.key.local.byteArray16, 4);
+      std::memcpy(ip + 16, f.key.remote.byteArray16, 4);
+      ipv4_set_header_checksum(ip, 20);
+      *length = 20 + l4;
+      (void)transport_set_checksum(ip, f.key.protocol, 20, l4);
+      return ip;
+    }
+    uint8_t* ip = buf + offset - 40;
+    std::memset(ip, 0, 40);
+    ip[0] = 0x60;
+    ip[4] = static_cast<uint8_t>(l4 >> 8);
+    ip[5] = static_cast<uint8_t>(l4);
+    ip[6] = f.key.protocol;
+    ip[7] = 64;
+    std::memcpy(ip + 8, f.key.local.byteArray16, 16);
+    std::memcpy(ip + 24, f.key.remote.byteArray16, 16);
+    *length = 40 + l4;
+    (void)transport_set_checksum(ip, f.key.protocol, 40, l4);
+    return ip;
+  }
+
   // ---- pend and complete ----
 
   Status pend_operation(uint64_t completionHandle, uint64_t* completionContext) noexcept override {
@@ -1078,6 +1442,7 @@ struct Stack::Impl final : runtime::Host {
   // `p.l3Offset` of the buffer it was decoded from.
   Verdict deliver(const decode::DecodedPacket& p, const uint8_t* ip, uint32_t ip_len, bool outbound,
                   bool loopback) noexcept {
+    set_packet(p, ip, ip_len);
     LayerContext ctx = context(p, outbound, loopback);
     const IncomingMetadata meta = packet_metadata(p);
     const bool icmp_error = is_icmp_error(p);
@@ -1244,6 +1609,7 @@ struct Stack::Impl final : runtime::Host {
   }
 
   Result inbound(const decode::DecodedPacket& p, const uint8_t* ip, uint32_t ip_len, bool loopback) noexcept {
+    set_packet(p, ip, ip_len);
     Result r;
     LayerContext ctx = context(p, false, loopback);
     if (p.isFragment) ctx.flags |= FWP_CONDITION_FLAG_IS_FRAGMENT;
@@ -1268,6 +1634,7 @@ struct Stack::Impl final : runtime::Host {
   // layer again (IS_REASSEMBLED), then delivered.
   Verdict receive_reassembled(const decode::DecodedPacket& whole, const defrag::Datagram& datagram,
                               bool loopback) noexcept {
+    set_packet(whole, datagram.ip, datagram.length);
     LayerContext rctx = context(whole, false, loopback);
     rctx.flags |= FWP_CONDITION_FLAG_IS_REASSEMBLED;
     const IncomingMetadata rmeta = packet_metadata(whole);
@@ -1294,6 +1661,7 @@ struct Stack::Impl final : runtime::Host {
 
   Result forward(const decode::DecodedPacket& p, uint32_t ip_len) noexcept {
     Result r;
+    set_packet(p, forwardIp_, ip_len);
     ++counters.forwarded;
     LayerContext ctx = context(p, false, false);
     if (p.isFragment) ctx.flags |= FWP_CONDITION_FLAG_IS_FRAGMENT;
@@ -1306,10 +1674,20 @@ struct Stack::Impl final : runtime::Host {
   Result process(uint64_t ts, uint32_t link_type, const uint8_t* frame, uint32_t caplen, uint32_t wirelen) noexcept {
     owner = std::this_thread::get_id();
     dispatch::WorkerThreadScope bound(worker);
+    runtime::CurrentHostScope current(this);
     run_foreign_calls();
-    const Result r = process_packet(ts, link_type, frame, caplen, wirelen);
-    // DPCs queued while the packet was classified run now, after it.
+    absorbed_ = false;
+    Result r = process_packet(ts, link_type, frame, caplen, wirelen);
+    if (r.verdict == Verdict::BLOCK && absorbed_) {
+      --counters.verdicts[static_cast<size_t>(Verdict::BLOCK)];
+      r.verdict = Verdict::ABSORBED;
+      ++counters.verdicts[static_cast<size_t>(Verdict::ABSORBED)];
+    }
+    release_packet();
+    // DPCs queued while the packet was classified run now, after it; then
+    // what they (or classifyFn) injected.
     if (bound.bound()) counters.dpcsRun += worker.drain_dpcs();
+    run_injections();
     return r;
   }
 
@@ -1347,7 +1725,10 @@ struct Stack::Impl final : runtime::Host {
     const bool src_local = p.ipVersion == 4 ? config.local.is_local_v4(p.v4Source) : config.local.is_local_v6(p.v6Source);
     const bool dst_local =
         p.ipVersion == 4 ? config.local.is_local_v4(p.v4Destination) : config.local.is_local_v6(p.v6Destination);
-    if (!src_local && !dst_local) return forward(p, ip_len);
+    if (!src_local && !dst_local) {
+      forwardIp_ = ip;
+      return forward(p, ip_len);
+    }
     if (src_local && dst_local) {
       // Loopback: the sender's path, then the receiver's.
       ++counters.loopback;
@@ -1382,10 +1763,22 @@ Result Stack::process(uint64_t timestamp_us, uint32_t link_type, const uint8_t* 
 void Stack::finish() noexcept {
   impl_->owner = std::this_thread::get_id();
   dispatch::WorkerThreadScope bound(impl_->worker);
+  runtime::CurrentHostScope current(impl_.get());
   impl_->run_foreign_calls();
+  impl_->run_injections();
   impl_->expire_pends(true);  // end of input: pends never completed end with a Block
   impl_->flows.end_all();
   if (bound.bound()) impl_->counters.dpcsRun += impl_->worker.drain_dpcs();
+  impl_->run_injections();
+  // What other threads saw of C5-C7.
+  static constexpr std::string_view kWhat[3] = {"receive-path injection with a wrong IPv4 header checksum",
+                                                "a TCP packet injected inline from a transport-layer classifyFn",
+                                                "send-path injection with a header that is not pointer-aligned"};
+  static constexpr std::string_view kId[3] = {"C5", "C6", "C7"};
+  for (size_t i = 0; i < 3; ++i) {
+    const uint64_t n = impl_->foreignFindings_[i].exchange(0);
+    for (uint64_t k = 0; k < n; ++k) impl_->findings.record(kId[i], kWhat[i], 0, 0, 0, impl_->counters.packets);
+  }
 }
 
 const FlowContextStats& Stack::flow_contexts() const noexcept { return impl_->contexts.stats(); }

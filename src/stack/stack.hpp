@@ -56,6 +56,7 @@ struct Config {
   dispatch::WorkerConfig worker;        // DPC queue of the worker
   dispatch::CalloutTimingConfig timing; // classifyFn budget (C4) and histogram sizes
   uint32_t streamBuffers = 256;         // packet buffers for STREAM indications (netbuf pool)
+  uint32_t packetBuffers = 64;          // packets a callout may see (or keep) as layer data at once (64 KiB each)
   uint32_t maxPends = 1024;             // pended ALE classifications at once
   uint32_t pendHeldBytes = 2048;        // the largest packet a pended connect keeps for release
   uint64_t pendTimeoutUs = 30'000'000;  // a pend never completed ends with a Block after this long
@@ -118,6 +119,10 @@ struct Counters {
   uint64_t dpcsRun = 0;
   uint64_t reauthorizations = 0;       // ALE classifications again after a completed pend (IS_REAUTHORIZE)
   uint64_t packetsReleased = 0;        // pended connects' packets sent on after their completion
+  uint64_t injectedSent = 0;           // injected packets that came through and were sent on
+  uint64_t injectedBlocked = 0;        // injected packets blocked on their way
+  uint64_t injectionsFailed = 0;       // queued injections that failed (completion status says why)
+  uint64_t injectionsRefused = 0;      // the injection queue was full
 };
 
 class Stack {
