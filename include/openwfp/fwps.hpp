@@ -221,6 +221,24 @@ Status FwpsInjectTransportReceiveAsync0(HANDLE injectionHandle, HANDLE injection
                                         NetBufferList* netBufferList, InjectCompleteFn completionFn,
                                         void* completionContext) noexcept;
 
+// FwpsStreamInjectAsync0: inserts `dataLength` bytes of the list into the
+// flow's stream, in the direction streamFlags names (FWPS_STREAM_FLAG_SEND or
+// _RECEIVE), at the current point: before the bytes being indicated when
+// called from the STREAM classifyFn (the usual edit: inject the new bytes,
+// then Block the indicated ones). From then on the flow's packets in both
+// directions are rewritten with consistent sequence and acknowledgement
+// numbers and checksums (wfpctl replay --out shows them). Injected bytes are
+// not indicated to the STREAM layer again. The completion is called after
+// the current packet.
+//   NOT_FOUND               no such flow, or not a TCP flow with a stream
+//   INVALID_PARAMETER       bad handle or flags, dataLength beyond the list
+//   INSUFFICIENT_RESOURCES  no rewriter left for another flow, or the bytes do
+//                           not fit the flow's output queue (counted)
+//   NOT_SUPPORTED           called from another thread than the stack's
+Status FwpsStreamInjectAsync0(HANDLE injectionHandle, HANDLE injectionContext, uint32_t flags, uint64_t flowId,
+                              uint32_t calloutId, uint16_t layerId, uint32_t streamFlags, NetBufferList* netBufferList,
+                              size_t dataLength, InjectCompleteFn completionFn, void* completionContext) noexcept;
+
 // C7's helper: a deep copy of the list in a pool's fresh (pointer-aligned)
 // data blocks, for send-path injection of a list whose header is not aligned.
 Status copy_with_aligned_header(const NetBufferList* netBufferList, netbuf::NetBufferListPool* pool,

@@ -68,6 +68,11 @@ struct Flow {
   uint32_t streamRequired[2] = {0, 0};                // NEED_MORE_DATA: indicate again at this many bytes
   bool streamDeferred[2] = {false, false};            // DEFER: held until FwpsStreamContinue0
   uint32_t streamCalloutId = 0;                       // the callout that deferred (for stream-continue)
+  // Stream edits (FwpsStreamInjectAsync0), per stream direction (0: client to server):
+  uint32_t rewriter = UINT32_MAX;                     // the stack's TCP rewriter for this flow
+  bool seqBaseKnown[2] = {false, false};
+  uint32_t seqBase[2] = {0, 0};                       // sequence number of stream offset 0
+  uint64_t streamDecided[2] = {0, 0};                 // stream bytes decided (or missed) so far
 
   // Table bookkeeping (private to FlowTable).
   uint32_t slot_ = 0;

@@ -223,6 +223,24 @@ Status FwpsInjectTransportReceiveAsync0(HANDLE injectionHandle, HANDLE injection
   return submit(i, FWPS_INJECTION_TYPE_TRANSPORT);
 }
 
+Status FwpsStreamInjectAsync0(HANDLE injectionHandle, HANDLE injectionContext, uint32_t flags, uint64_t flowId,
+                              uint32_t calloutId, uint16_t layerId, uint32_t streamFlags, NetBufferList* netBufferList,
+                              size_t dataLength, InjectCompleteFn completionFn, void* completionContext) noexcept {
+  (void)flags;
+  runtime::Injection i = make(runtime::InjectionKind::NETWORK_SEND, injectionHandle, injectionContext, netBufferList,
+                              completionFn, completionContext);
+  if (i.handle == nullptr || netBufferList == nullptr || !allows(*i.handle, FWPS_INJECTION_TYPE_STREAM)) {
+    return Status::INVALID_PARAMETER;
+  }
+  const bool send = (streamFlags & FWPS_STREAM_FLAG_SEND) != 0;
+  const bool receive = (streamFlags & FWPS_STREAM_FLAG_RECEIVE) != 0;
+  if (send == receive) return Status::INVALID_PARAMETER;
+  if ((streamFlags & FWPS_STREAM_FLAG_SEND_DISCONNECT) != 0 && !send) return Status::INVALID_PARAMETER;
+  runtime::Host* h = runtime::host_of(flowId);
+  if (h == nullptr) return Status::NOT_FOUND;
+  return h->stream_inject(i, flowId, calloutId, layerId, streamFlags, dataLength);
+}
+
 Status copy_with_aligned_header(const NetBufferList* netBufferList, netbuf::NetBufferListPool* pool,
                                 NetBufferList** aligned) noexcept {
   return netbuf::allocate_deep_clone_net_buffer_list(netBufferList, pool, aligned);

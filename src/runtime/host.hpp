@@ -25,6 +25,8 @@ class Host {
   virtual void complete_classify(uint64_t classifyHandle, const ClassifyOut* out) noexcept = 0;
   // One injection (openwfp/fwps.hpp), checked and queued by the host.
   virtual Status inject(const struct Injection& injection) noexcept = 0;
+  virtual Status stream_inject(const struct Injection& injection, uint64_t flowId, uint32_t calloutId,
+                               uint16_t layerId, uint32_t streamFlags, size_t dataLength) noexcept = 0;
 };
 
 enum class InjectionKind : uint8_t { NETWORK_SEND, NETWORK_RECEIVE, FORWARD, TRANSPORT_SEND, TRANSPORT_RECEIVE };

@@ -11,6 +11,7 @@
 #include "openwfp/constants.hpp"
 #include "openwfp/fwps.hpp"
 #include "openwfp/fwps_fields.hpp"
+#include "rewrite/tcp_rewriter.hpp"
 #include "runtime/host.hpp"
 #include "stack/endpoint_set.hpp"
 
@@ -223,6 +224,8 @@ struct Stack::Impl final : runtime::Host {
   netbuf::NetBufferListPool packetPool;  // layer data at packet layers (a copy of the packet)
   std::array<LayerDataRule, 128> dataRules = layer_data_rules();
   PendTable pends;
+  std::vector<std::unique_ptr<rewrite::TcpRewriter>> rewriters;  // preallocated, one per edited connection
+  std::vector<uint32_t> freeRewriters;
   std::thread::id owner;
   std::mutex foreignMutex;
   std::vector<ForeignCall> foreign;       // bounded by kMaxForeignCalls
@@ -260,6 +263,13 @@ struct Stack::Impl final : runtime::Host {
         pends(c.maxPends, c.pendHeldBytes),
         owner(std::this_thread::get_id()) {
     foreign.reserve(kMaxForeignCalls);
+    rewrite::Config rc;
+    rc.maxQueuedBytesPerDirection = c.rewriteQueueBytes;
+    for (uint32_t i = 0; i < c.maxRewrittenConnections; ++i) {
+      rewriters.push_back(std::make_unique<rewrite::TcpRewriter>(rc));
+      freeRewriters.push_back(c.maxRewrittenConnections - 1 - i);
+    }
+    injectCompletions_.reserve(kMaxInjections);
   }
   ~Impl() override { runtime::detach(hostIndex); }
 
@@ -549,7 +559,19 @@ struct Stack::Impl final : runtime::Host {
   // Returns true when bytes of it were blocked or the connection dropped.
   bool stream_chunk(flow::Flow& f, const stream::Chunk& c, uint32_t dir) noexcept {
     if (f.aborted) return true;
-    if (f.streamAllowed) return false;  // ALLOW_CONNECTION: no more indications
+    const int sd = stream_dir(f, dir);
+    rewrite::TcpRewriter* rw = rewriter_of(f);
+    if (c.missedBytes > 0 && f.streamHold[dir == FWP_DIRECTION_OUTBOUND ? 0 : 1] == kNoHold) {
+      f.streamDecided[sd] += c.missedBytes;
+    }
+    if (f.streamAllowed) {  // ALLOW_CONNECTION: no more indications
+      if (rw != nullptr) {
+        (void)rw->pass(static_cast<rewrite::Dir>(sd), c.data, c.length);
+        if (c.fin) rw->end(static_cast<rewrite::Dir>(sd));
+      }
+      f.streamDecided[sd] += c.length;
+      return false;
+    }
     const int d = dir == FWP_DIRECTION_OUTBOUND ? 0 : 1;
     const bool out = dir == FWP_DIRECTION_OUTBOUND;
     uint32_t flags = out ? FWPS_STREAM_FLAG_SEND : FWPS_STREAM_FLAG_RECEIVE;
@@ -577,7 +599,100 @@ struct Stack::Impl final : runtime::Host {
     if (limit) holds.note_limit_reached();
     f.streamDeferred[d] = false;
     f.streamRequired[d] = 0;
-    return indicate(f, d, dir, flags, data, length, c.missedBytes, limit);
+    const bool blocked = indicate(f, d, dir, flags, data, length, c.missedBytes, limit);
+    if (c.fin && f.streamHold[d] == kNoHold) {
+      if (rewrite::TcpRewriter* edit = rewriter_of(f)) edit->end(static_cast<rewrite::Dir>(sd));
+    }
+    return blocked;
+  }
+
+  // ---- stream edits (FwpsStreamInjectAsync0) ----
+
+  // The stream direction (0: client to server) of a FWP_DIRECTION.
+  static int stream_dir(const flow::Flow& f, uint32_t dir) noexcept {
+    return (dir == FWP_DIRECTION_OUTBOUND) == f.localIsClient ? 0 : 1;
+  }
+  void decided(flow::Flow& f, uint32_t dir, uint64_t n) noexcept { f.streamDecided[stream_dir(f, dir)] += n; }
+  rewrite::TcpRewriter* rewriter_of(const flow::Flow& f) noexcept {
+    return f.rewriter == UINT32_MAX ? nullptr : rewriters[f.rewriter].get();
+  }
+
+  struct InjectCompletion {
+    void (*fn)(void*, netbuf::NetBufferList*, bool);
+    void* context;
+    netbuf::NetBufferList* nbl;
+  };
+  std::vector<InjectCompletion> injectCompletions_;
+
+  Status stream_inject(const runtime::Injection& i, uint64_t flowId, uint32_t calloutId, uint16_t layerId,
+                       uint32_t streamFlags, size_t dataLength) noexcept override {
+    (void)calloutId;
+    (void)layerId;
+    if (!on_own_thread()) return Status::NOT_SUPPORTED;
+    flow::Flow* f = flows.find_by_id(flowId);
+    if (f == nullptr || f->aborted || f->key.protocol != decode::kProtoTcp || !f->stream.has_value()) {
+      return Status::NOT_FOUND;
+    }
+    uint64_t available = 0;
+    for (const netbuf::NetBufferList* l = i.nbl; l != nullptr; l = l->next) {
+      for (const netbuf::NetBuffer* nb = l->firstNetBuffer; nb != nullptr; nb = nb->next) available += nb->dataLength;
+    }
+    if (dataLength > available || dataLength > injectScratch_.size()) return Status::INVALID_PARAMETER;
+    const uint32_t dir = (streamFlags & FWPS_STREAM_FLAG_SEND) != 0 ? FWP_DIRECTION_OUTBOUND : FWP_DIRECTION_INBOUND;
+    if (f->rewriter == UINT32_MAX) {
+      if (freeRewriters.empty()) {
+        ++counters.rewritesRefused;
+        return Status::INSUFFICIENT_RESOURCES;
+      }
+      f->rewriter = freeRewriters.back();
+      freeRewriters.pop_back();
+      ++counters.connectionsRewritten;
+      rewrite::TcpRewriter& rw = *rewriters[f->rewriter];
+      for (int sd = 0; sd < 2; ++sd) {
+        if (f->seqBaseKnown[sd]) rw.start(static_cast<rewrite::Dir>(sd), f->seqBase[sd], f->streamDecided[sd]);
+      }
+    }
+    rewrite::TcpRewriter& rw = *rewriters[f->rewriter];
+    const int sd = stream_dir(*f, dir);
+    if (!rw.started(static_cast<rewrite::Dir>(sd))) return Status::NOT_FOUND;
+    // Gather the bytes (the list may be a chain) and insert them.
+    uint8_t* bytes = injectScratch_.data();
+    size_t got = 0;
+    for (const netbuf::NetBufferList* l = i.nbl; l != nullptr && got < dataLength; l = l->next) {
+      for (const netbuf::NetBuffer* nb = l->firstNetBuffer; nb != nullptr && got < dataLength; nb = nb->next) {
+        uint32_t n = 0;
+        const size_t want = dataLength - got < nb->dataLength ? dataLength - got : nb->dataLength;
+        (void)netbuf::copy_from_net_buffer(nb, 0, bytes + got, static_cast<uint32_t>(want), &n);
+        got += n;
+      }
+    }
+    const Status s = rw.insert(static_cast<rewrite::Dir>(sd), bytes, static_cast<uint32_t>(got));
+    if (s != Status::SUCCESS) {
+      ++counters.rewritesRefused;
+      return s;
+    }
+    counters.streamBytesInjected += got;
+    i.nbl->status = Status::SUCCESS;
+    if (i.completionFn != nullptr && injectCompletions_.size() < kMaxInjections) {
+      injectCompletions_.push_back({i.completionFn, i.completionContext, i.nbl});
+    }
+    return Status::SUCCESS;
+  }
+
+  void run_inject_completions() noexcept {
+    for (size_t k = 0; k < injectCompletions_.size(); ++k) {
+      const InjectCompletion c = injectCompletions_[k];
+      c.fn(c.context, c.nbl, true);
+    }
+    injectCompletions_.clear();
+  }
+
+  // A segment of a rewritten connection goes out as the rewriter makes it.
+  bool emitOutbound_ = false;
+  static void emit_rewritten(void* self, const uint8_t* ip, uint32_t length) {
+    auto* impl = static_cast<Impl*>(self);
+    ++impl->counters.rewrittenPacketsSent;
+    impl->observer->on_inject(ip, length, impl->emitOutbound_);
   }
 
   // Holds bytes of a direction (they are not decided yet). Without a buffer
@@ -636,21 +751,32 @@ struct Stack::Impl final : runtime::Host {
       (void)limit;
 
       const StreamCalloutIoPacket& a = state.recorded ? state.answer : io;
+      rewrite::TcpRewriter* rw = rewriter_of(f);  // may have been created by an injection just now
+      const auto rdir = static_cast<rewrite::Dir>(stream_dir(f, dir));
       uint32_t enforced = a.countBytesEnforced == 0 || a.countBytesEnforced > n ? n
                                                                                 : static_cast<uint32_t>(a.countBytesEnforced);
       switch (a.streamAction) {
         case StreamActionType::FWPS_STREAM_ACTION_NONE:
           if (r.actionType == FWP_ACTION_BLOCK) {
-            blocked = true;
             counters.streamBytesBlocked += enforced;
+            if (rw != nullptr) {
+              (void)rw->drop(rdir, enforced);  // the rewritten stream leaves them out
+            } else {
+              blocked = true;
+            }
             discard(layer, ctx, &f, enforced, kDiscardModuleGeneral, kDiscardFirewallPolicy, r.filterId);
+          } else if (rw != nullptr) {
+            (void)rw->pass(rdir, data + offset, enforced);
           }
+          decided(f, dir, enforced);
           offset += enforced;
           if (offset < length) continue;  // the rest is indicated again
           break;
         case StreamActionType::FWPS_STREAM_ACTION_NEED_MORE_DATA:
           // The first countBytesEnforced bytes are permitted; the rest is held.
           if (a.countBytesEnforced == 0) enforced = 0;
+          if (rw != nullptr) (void)rw->pass(rdir, data + offset, enforced);
+          decided(f, dir, enforced);
           offset += enforced;
           f.streamRequired[d] = static_cast<uint32_t>(a.countBytesRequired);
           if ((flags & (FWPS_STREAM_FLAG_SEND_DISCONNECT | FWPS_STREAM_FLAG_RECEIVE_DISCONNECT |
@@ -658,12 +784,16 @@ struct Stack::Impl final : runtime::Host {
             // Nothing more will come: what the callout left undecided is permitted.
             findings.record("STREAM", "NEED_MORE_DATA at the end of a stream direction", state.calloutId, layer,
                             f.flowId, counters.packets);
+            if (rw != nullptr) (void)rw->pass(rdir, data + offset, length - offset);
+            decided(f, dir, length - offset);
             offset = length;
             f.streamRequired[d] = 0;
           }
           break;
         case StreamActionType::FWPS_STREAM_ACTION_ALLOW_CONNECTION:
           f.streamAllowed = true;
+          if (rw != nullptr) (void)rw->pass(rdir, data + offset, length - offset);
+          decided(f, dir, length - offset);
           offset = length;
           break;
         case StreamActionType::FWPS_STREAM_ACTION_DROP_CONNECTION:
@@ -675,6 +805,8 @@ struct Stack::Impl final : runtime::Host {
           // Only honoured under a CALLOUT_UNKNOWN filter: ignored, reported.
           findings.record("STREAM", "DROP_CONNECTION from a callout whose filter action is not CALLOUT_UNKNOWN",
                           state.calloutId, layer, f.flowId, counters.packets);
+          if (rw != nullptr) (void)rw->pass(rdir, data + offset, length - offset);
+          decided(f, dir, length - offset);
           offset = length;
           break;
         case StreamActionType::FWPS_STREAM_ACTION_DEFER:
@@ -684,11 +816,15 @@ struct Stack::Impl final : runtime::Host {
           } else {
             findings.record("STREAM", "DEFER on an outbound stream (inbound only)", state.calloutId, layer, f.flowId,
                             counters.packets);
+            if (rw != nullptr) (void)rw->pass(rdir, data + offset, length - offset);
+            decided(f, dir, length - offset);
             offset = length;
           }
           break;
         default:
           findings.record("STREAM", "an unknown stream action", state.calloutId, layer, f.flowId, counters.packets);
+          if (rw != nullptr) (void)rw->pass(rdir, data + offset, length - offset);
+          decided(f, dir, length - offset);
           offset = length;
           break;
       }
@@ -849,6 +985,10 @@ struct Stack::Impl final : runtime::Host {
     for (uint32_t& h : f.streamHold) {
       holds.release(h);
       h = kNoHold;
+    }
+    if (f.rewriter != UINT32_MAX) {
+      freeRewriters.push_back(f.rewriter);
+      f.rewriter = UINT32_MAX;
     }
   }
 
@@ -1431,6 +1571,13 @@ struct Stack::Impl final : runtime::Host {
     s.payload = ip + (p.payloadOffset - p.l3Offset);
     s.length = p.payloadLength;
     const bool from_client = outbound == f.localIsClient;
+    const int sd = from_client ? 0 : 1;
+    if (!f.seqBaseKnown[sd]) {
+      // As the reassembler counts: from the SYN, or from the first segment seen.
+      f.seqBaseKnown[sd] = true;
+      f.seqBase[sd] = (p.tcpFlags & decode::kTcpSyn) != 0 ? p.tcpSeq + 1 : p.tcpSeq;
+      if (rewrite::TcpRewriter* rw = rewriter_of(f)) rw->start(static_cast<rewrite::Dir>(sd), f.seqBase[sd], 0);
+    }
     FlowSink sink(this, &f);
     f.stream->on_segment(from_client ? stream::Direction::CLIENT_TO_SERVER : stream::Direction::SERVER_TO_CLIENT, s,
                          sink);
@@ -1531,6 +1678,14 @@ struct Stack::Impl final : runtime::Host {
       } else if (blocked_at(pick(FWPS_LAYER_OUTBOUND_IPPACKET_V4, p.ipVersion), ctx, nullptr, ip_len, &meta)) {
         v = Verdict::BLOCK;
       }
+    }
+    if (f != nullptr && v == Verdict::PERMIT && f->rewriter != UINT32_MAX && p.protocol == decode::kProtoTcp) {
+      // An edited connection: the rewriter sends what this segment becomes.
+      emitOutbound_ = outbound;
+      rewriters[f->rewriter]->on_segment(static_cast<rewrite::Dir>(stream_dir(*f, outbound ? FWP_DIRECTION_OUTBOUND
+                                                                                            : FWP_DIRECTION_INBOUND)),
+                                         ip, ip_len, &Impl::emit_rewritten, this);
+      v = Verdict::ABSORBED;
     }
     if (f != nullptr) finish_packet(*f, p);
     return v;
@@ -1688,6 +1843,7 @@ struct Stack::Impl final : runtime::Host {
     // what they (or classifyFn) injected.
     if (bound.bound()) counters.dpcsRun += worker.drain_dpcs();
     run_injections();
+    run_inject_completions();
     return r;
   }
 
@@ -1770,6 +1926,7 @@ void Stack::finish() noexcept {
   impl_->flows.end_all();
   if (bound.bound()) impl_->counters.dpcsRun += impl_->worker.drain_dpcs();
   impl_->run_injections();
+  impl_->run_inject_completions();
   // What other threads saw of C5-C7.
   static constexpr std::string_view kWhat[3] = {"receive-path injection with a wrong IPv4 header checksum",
                                                 "a TCP packet injected inline from a transport-layer classifyFn",

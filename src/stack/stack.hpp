@@ -57,6 +57,8 @@ struct Config {
   dispatch::CalloutTimingConfig timing; // classifyFn budget (C4) and histogram sizes
   uint32_t streamBuffers = 256;         // packet buffers for STREAM indications (netbuf pool)
   uint32_t packetBuffers = 64;          // packets a callout may see (or keep) as layer data at once (64 KiB each)
+  uint32_t maxRewrittenConnections = 64;  // connections with edited streams at once (FwpsStreamInjectAsync0)
+  uint32_t rewriteQueueBytes = 65536;      // per direction of an edited connection: bytes decided, not yet sent
   uint32_t maxPends = 1024;             // pended ALE classifications at once
   uint32_t pendHeldBytes = 2048;        // the largest packet a pended connect keeps for release
   uint64_t pendTimeoutUs = 30'000'000;  // a pend never completed ends with a Block after this long
@@ -123,6 +125,10 @@ struct Counters {
   uint64_t injectedBlocked = 0;        // injected packets blocked on their way
   uint64_t injectionsFailed = 0;       // queued injections that failed (completion status says why)
   uint64_t injectionsRefused = 0;      // the injection queue was full
+  uint64_t connectionsRewritten = 0;   // connections whose streams a callout edited
+  uint64_t rewritesRefused = 0;        // stream injections refused (no rewriter left, or its queue full)
+  uint64_t streamBytesInjected = 0;
+  uint64_t rewrittenPacketsSent = 0;
 };
 
 class Stack {

@@ -491,7 +491,13 @@ int run_replay(const ReplayOptions& options) {
                                    {"packets_dropped_while_pended", stack.pends().packetsDroppedWhilePended}}},
                         {"reauthorizations", c.reauthorizations},
                         {"packets_released", c.packetsReleased},
-                        {"injected_written", observer.injected_ - observer.injectedNotWritten_}};
+                        {"injected_written", observer.injected_ - observer.injectedNotWritten_},
+                        {"injected_sent", c.injectedSent},
+                        {"injected_blocked", c.injectedBlocked},
+                        {"connections_rewritten", c.connectionsRewritten},
+                        {"stream_bytes_injected", c.streamBytesInjected},
+                        {"rewritten_packets", c.rewrittenPacketsSent},
+                        {"rewrites_refused", c.rewritesRefused}};
 
   if (!options.report.empty()) {
     std::ofstream out(options.report);

@@ -9,6 +9,9 @@
 #ifdef OPENWFP_SAMPLE_DPI_BLOCK
 #include "dpi-block/plugin.hpp"
 #endif
+#ifdef OPENWFP_SAMPLE_STREAM_EDIT
+#include "stream-edit/plugin.hpp"
+#endif
 
 namespace wfpctl {
 
@@ -19,6 +22,9 @@ bool register_sample_callouts(openwfp::plugin::PluginRegistry& registry, std::st
 #endif
 #ifdef OPENWFP_SAMPLE_DPI_BLOCK
       openwfp::callouts::dpi::dpi_block_plugin(),
+#endif
+#ifdef OPENWFP_SAMPLE_STREAM_EDIT
+      openwfp::callouts::stream_edit::stream_edit_plugin(),
 #endif
       nullptr,  // keeps the list valid when no sample was built
   };
