@@ -61,6 +61,9 @@ struct Flow {
   // Callout state (the stack's): flow contexts, stream actions, pends.
   uint32_t contextHead = UINT32_MAX;  // first of the flow's contexts in the stack's context table
   bool aborted = false;               // FwpsFlowAbort0 (or a Block at FLOW_ESTABLISHED) ended it
+  // TCP: the next sequence number each side (0 local, 1 remote) will send, for the RST an abort sends.
+  bool nextSeqKnown[2] = {false, false};
+  uint32_t nextSeq[2] = {0, 0};
   uint32_t pendIndex = UINT32_MAX;    // a pended ALE classification of this flow (the stack's pend table)
   bool streamAllowed = false;         // ALLOW_CONNECTION: no more STREAM classifications for this flow
   // Per FWP_DIRECTION (0 outbound, 1 inbound):

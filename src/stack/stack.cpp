@@ -849,6 +849,47 @@ struct Stack::Impl final : runtime::Host {
     if (f.aborted) return;
     f.aborted = true;
     ++counters.flowsAborted;
+    if (f.key.protocol == decode::kProtoTcp && f.nextSeqKnown[0] && f.rewriter == UINT32_MAX) send_reset(f);
+  }
+
+  // The RST a closed TCP connection sends its peer (local to remote), at the
+  // next sequence number, acknowledging what the peer sent.
+  void send_reset(const flow::Flow& f) noexcept {
+    uint8_t pkt[60] = {};
+    const bool v4 = f.key.ipVersion == 4;
+    const uint32_t ip_len = v4 ? 20u : 40u;
+    uint8_t* tcp = pkt + ip_len;
+    tcp[0] = static_cast<uint8_t>(f.key.localPort >> 8);
+    tcp[1] = static_cast<uint8_t>(f.key.localPort);
+    tcp[2] = static_cast<uint8_t>(f.key.remotePort >> 8);
+    tcp[3] = static_cast<uint8_t>(f.key.remotePort);
+    const uint32_t seq = f.nextSeq[0];
+    const uint32_t ack = f.nextSeqKnown[1] ? f.nextSeq[1] : 0;
+    for (int i = 0; i < 4; ++i) {
+      tcp[4 + i] = static_cast<uint8_t>(seq >> (24 - 8 * i));
+      tcp[8 + i] = static_cast<uint8_t>(ack >> (24 - 8 * i));
+    }
+    tcp[12] = 5 << 4;
+    tcp[13] = static_cast<uint8_t>(decode::kTcpRst | (f.nextSeqKnown[1] ? decode::kTcpAck : 0));
+    if (v4) {
+      pkt[0] = 0x45;
+      pkt[3] = 40;
+      pkt[8] = 64;
+      pkt[9] = decode::kProtoTcp;
+      std::memcpy(pkt + 12, f.key.local.byteArray16, 4);
+      std::memcpy(pkt + 16, f.key.remote.byteArray16, 4);
+      ipv4_set_header_checksum(pkt, 20);
+    } else {
+      pkt[0] = 0x60;
+      pkt[5] = 20;
+      pkt[6] = decode::kProtoTcp;
+      pkt[7] = 64;
+      std::memcpy(pkt + 8, f.key.local.byteArray16, 16);
+      std::memcpy(pkt + 24, f.key.remote.byteArray16, 16);
+    }
+    (void)transport_set_checksum(pkt, decode::kProtoTcp, ip_len, 20);
+    ++counters.resetsSent;
+    observer->on_inject(pkt, ip_len + 20, true);
   }
 
   // ---- runtime::Host (FwpsFlow*, FwpsStreamContinue0) ----
@@ -1546,6 +1587,10 @@ struct Stack::Impl final : runtime::Host {
     if ((flags & decode::kTcpSyn) != 0) f.synSeen[side] = true;
     if ((flags & decode::kTcpRst) != 0) f.rstSeen = true;
     if ((flags & decode::kTcpFin) != 0) f.finSeen[side] = true;
+    const uint32_t next = p.tcpSeq + p.payloadLength + ((flags & decode::kTcpSyn) != 0 ? 1u : 0u) +
+                          ((flags & decode::kTcpFin) != 0 ? 1u : 0u);
+    if (!f.nextSeqKnown[side] || static_cast<int32_t>(next - f.nextSeq[side]) > 0) f.nextSeq[side] = next;
+    f.nextSeqKnown[side] = true;
     if (f.established || outbound) return false;
     // Client (local opened): the SYN-ACK arrives. Server: the ACK of our SYN-ACK arrives.
     const bool synack = (flags & (decode::kTcpSyn | decode::kTcpAck)) == (decode::kTcpSyn | decode::kTcpAck);

@@ -129,6 +129,7 @@ struct Counters {
   uint64_t rewritesRefused = 0;        // stream injections refused (no rewriter left, or its queue full)
   uint64_t streamBytesInjected = 0;
   uint64_t rewrittenPacketsSent = 0;
+  uint64_t resetsSent = 0;             // RSTs sent for aborted TCP connections
 };
 
 class Stack {

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "craft/craft.hpp"
+#include "decode/packet.hpp"
+#include "openwfp/checksum.hpp"
 #include "openwfp/fwps.hpp"
 #include "stack/stack.hpp"
 #include "support/engine_fixture.hpp"
@@ -35,9 +37,16 @@ void classify_fn(const IncomingValues*, const IncomingMetadata* meta, void* laye
 Status notify_fn(NotifyType, const Guid*, FilterView*) { return Status::SUCCESS; }
 void flow_delete_fn(uint16_t, uint32_t calloutId, uint64_t flowContext) { g_deleted.emplace_back(calloutId, flowContext); }
 
+class Injected final : public stack::Observer {
+ public:
+  void on_inject(const uint8_t* ip, uint32_t length, bool) override { packets.emplace_back(ip, ip + length); }
+  std::vector<Bytes> packets;
+};
+
 struct World {
   Engine engine;
   stack::Config config;
+  Injected injected;
   std::unique_ptr<stack::Stack> stack;
   uint64_t now = 1'000'000;
   uint32_t clientSeq = 100, serverSeq = 500;
@@ -63,7 +72,7 @@ struct World {
     return id;
   }
   stack::Result send(const Bytes& ip, bool from_host) {
-    if (!stack) stack = std::make_unique<stack::Stack>(engine, config);
+    if (!stack) stack = std::make_unique<stack::Stack>(engine, config, &injected);
     const Bytes frame = craft::ethernet(ip, from_host);
     now += 1000;
     return stack->process(now, 1, frame.data(), static_cast<uint32_t>(frame.size()));
@@ -378,6 +387,16 @@ TEST(StackConsiderations, C3BlockAtFlowEstablishedClosesTheFlowAndIsReported) {
     w.handshake();
     EXPECT_EQ(w.stack->counters().flowsAborted, 1u);
     EXPECT_EQ(w.stack->flows().stats().active, 0u);  // closed
+    // The peer is told with a RST at the next sequence number.
+    ASSERT_EQ(w.injected.packets.size(), 1u);
+    decode::DecodedPacket rst;
+    const Bytes& pkt = w.injected.packets[0];
+    ASSERT_EQ(decode::decode_ip(pkt.data(), static_cast<uint32_t>(pkt.size()), &rst, true), decode::DropReason::NONE);
+    EXPECT_EQ(rst.tcpFlags & 0x04, 0x04);
+    EXPECT_EQ(rst.tcpSeq, 101u);  // the client's SYN was 100
+    EXPECT_EQ(rst.tcpAck, 501u);  // the server's SYN-ACK was 500
+    EXPECT_EQ(rst.v4Source, kHost);
+    EXPECT_TRUE(transport_checksum_ok(pkt.data(), 6, 20, 20));
     if (security) {
       EXPECT_EQ(w.stack->findings().total(), 0u);
     } else {

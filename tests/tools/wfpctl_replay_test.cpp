@@ -195,3 +195,29 @@ TEST_F(WfpctlReplay, AnUnknownPluginIsAnErrorNamingTheCallout) {
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.out.find("no plugin named 'no-such-plugin'"), std::string::npos) << r.out;
 }
+
+TEST_F(WfpctlReplay, TheVerifierReportsCalloutCallsOverTheTimeBudget) {
+  {
+    std::ofstream p(path("c4.json"));
+    p << c3_policy("PERMIT");
+  }
+  const std::string base = "replay " + src("examples/sample.pcap") + " --policy " + path("c4.json") +
+                           " --local 10.0.0.2 --local 2001:db8:1::2 --report " + path("c4-report.json");
+  // A budget of 0 µs: every call is over it. A generous one: none is.
+  for (const std::string budget : {"0", "1000000"}) {
+    SCOPED_TRACE(budget);
+    const CommandResult r = run(base + " --budget-us " + budget);
+    ASSERT_EQ(r.status, 0) << r.out;
+    std::ifstream in(path("c4-report.json"));
+    const nlohmann::json j = nlohmann::json::parse(in);
+    const auto& findings = j["verifier"]["findings"];
+    if (budget == "0") {
+      ASSERT_EQ(findings.size(), 1u) << findings.dump();
+      EXPECT_EQ(findings[0]["consideration"], "C4");
+      EXPECT_EQ(findings[0]["callout"], "closer");
+      EXPECT_EQ(findings[0]["count"], j["callout_timing"][0]["calls"]);
+    } else {
+      EXPECT_TRUE(findings.empty()) << findings.dump();
+    }
+  }
+}
