@@ -21,7 +21,7 @@ namespace openwfp::test {
 namespace {
 
 using craft::Bytes;
-constexpr uint8_t SYN = 0x02, ACK = 0x10, PSH = 0x08;
+constexpr uint8_t SYN = 0x02;
 const uint32_t kHost = craft::v4(10, 0, 0, 2);
 const uint32_t kWeb = craft::v4(93, 184, 216, 34);
 
