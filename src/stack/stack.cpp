@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -1740,15 +1741,39 @@ struct Stack::Impl final : runtime::Host {
   void finish_packet(flow::Flow& f, const decode::DecodedPacket& p) noexcept {
     if (f.key.protocol == decode::kProtoTcp) {
       if (f.rstSeen) {
-        flows.end(f, flow::EndReason::RST);
+        end_after_packet(f, flow::EndReason::RST);
         return;
       }
       if (f.finSeen[0] && f.finSeen[1] && (p.tcpFlags & decode::kTcpFin) == 0 && (p.tcpFlags & decode::kTcpAck) != 0) {
-        flows.end(f, flow::EndReason::FIN);  // the last ACK after both FINs
+        end_after_packet(f, flow::EndReason::FIN);  // the last ACK after both FINs
         return;
       }
     }
     flows.touch(f, now, class_for(f));
+  }
+
+  // A TCP connection's teardown ends its flow once the packet is done: its
+  // DPCs and the injections they make (a callout re-injecting that last
+  // packet through the flow's endpoint) still find the flow, as in WFP,
+  // where the endpoint stays valid while a send is in flight.
+  std::array<std::pair<uint64_t, flow::EndReason>, 16> ending_{};
+  uint32_t endingCount_ = 0;
+  void end_after_packet(flow::Flow& f, flow::EndReason reason) noexcept {
+    flows.touch(f, now, class_for(f));
+    for (uint32_t i = 0; i < endingCount_; ++i) {
+      if (ending_[i].first == f.flowId) return;
+    }
+    if (endingCount_ == ending_.size()) {
+      flows.end(f, reason);  // never more than a few per packet; at the bound, at once
+      return;
+    }
+    ending_[endingCount_++] = {f.flowId, reason};
+  }
+  void end_flows_after_packet() noexcept {
+    for (uint32_t i = 0; i < endingCount_; ++i) {
+      if (flow::Flow* f = flows.find_by_id(ending_[i].first)) flows.end(*f, ending_[i].second);
+    }
+    endingCount_ = 0;
   }
 
   uint64_t fragment_group(const decode::DecodedPacket& p) const noexcept {
@@ -1889,6 +1914,7 @@ struct Stack::Impl final : runtime::Host {
     if (bound.bound()) counters.dpcsRun += worker.drain_dpcs();
     run_injections();
     run_inject_completions();
+    end_flows_after_packet();
     return r;
   }
 
@@ -1967,6 +1993,7 @@ void Stack::finish() noexcept {
   runtime::CurrentHostScope current(impl_.get());
   impl_->run_foreign_calls();
   impl_->run_injections();
+  impl_->end_flows_after_packet();
   impl_->expire_pends(true);  // end of input: pends never completed end with a Block
   impl_->flows.end_all();
   if (bound.bound()) impl_->counters.dpcsRun += impl_->worker.drain_dpcs();

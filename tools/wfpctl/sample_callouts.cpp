@@ -9,6 +9,12 @@
 #ifdef OPENWFP_SAMPLE_DPI_BLOCK
 #include "dpi-block/plugin.hpp"
 #endif
+#ifdef OPENWFP_SAMPLE_INSPECT
+#include "inspect/plugin.hpp"
+#endif
+#ifdef OPENWFP_SAMPLE_DD_PROXY
+#include "dd-proxy/plugin.hpp"
+#endif
 #ifdef OPENWFP_SAMPLE_STREAM_EDIT
 #include "stream-edit/plugin.hpp"
 #endif
@@ -22,6 +28,12 @@ bool register_sample_callouts(openwfp::plugin::PluginRegistry& registry, std::st
 #endif
 #ifdef OPENWFP_SAMPLE_DPI_BLOCK
       openwfp::callouts::dpi::dpi_block_plugin(),
+#endif
+#ifdef OPENWFP_SAMPLE_INSPECT
+      openwfp::callouts::inspect::inspect_plugin(),
+#endif
+#ifdef OPENWFP_SAMPLE_DD_PROXY
+      openwfp::callouts::dd_proxy::dd_proxy_plugin(),
 #endif
 #ifdef OPENWFP_SAMPLE_STREAM_EDIT
       openwfp::callouts::stream_edit::stream_edit_plugin(),
