@@ -412,6 +412,32 @@ TEST(StackConsiderations, C3BlockAtFlowEstablishedClosesTheFlowAndIsReported) {
   }
 }
 
+// C4 with a clock the callout moves itself: a callout that "takes" longer
+// than the budget is counted over it, one that finishes within it is not
+// (no real time is measured).
+uint64_t g_fake_ns = 0;
+uint64_t fake_clock(void*) noexcept { return g_fake_ns; }
+
+TEST(StackConsiderations, C4CallsOverTheBudgetAreCountedPerCallout) {
+  for (const uint64_t takes_us : {200u, 10u}) {
+    SCOPED_TRACE(takes_us);
+    World w;
+    w.config.timing.clock = dispatch::Clock{&fake_clock, nullptr};
+    w.config.timing.budgetUs = 50;
+    const uint32_t id = w.callout_at("STREAM_V4", FWP_ACTION_CALLOUT_INSPECTION);
+    g_classify = [&](const IncomingMetadata*, void*, const FilterView*, uint64_t, ClassifyOut*) {
+      g_fake_ns += takes_us * 1000;
+    };
+    w.handshake();
+    w.client("a");
+    w.server("b");
+    const dispatch::CalloutTimingStats st = w.stack->callout_timing().stats(id);
+    EXPECT_EQ(st.count, 2u);
+    EXPECT_EQ(st.overBudget, takes_us > 50 ? 2u : 0u);
+    EXPECT_EQ(st.maxNs, takes_us * 1000);
+  }
+}
+
 TEST(StackConsiderations, EveryCalloutCallIsTimedOnTheStacksWorker) {
   World w;
   const uint32_t id = w.callout_at("STREAM_V4", FWP_ACTION_CALLOUT_INSPECTION);
