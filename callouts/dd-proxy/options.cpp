@@ -4,35 +4,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/option_reading.hpp"
+
 namespace openwfp::callouts::dd_proxy {
 namespace {
 
 using json = nlohmann::json;
-
-std::string found(const json& value) { return "found " + std::string(value.type_name()); }
-
-bool fail(std::string* error, const std::string& path, const std::string& problem) {
-  *error = path + ": " + problem;
-  return false;
-}
-
-bool read_range(const json& value, uint64_t low, uint64_t high, const std::string& path, uint64_t* out,
-                std::string* error) {
-  const std::string range = std::to_string(low) + ".." + std::to_string(high);
-  if (!value.is_number_integer()) return fail(error, path, "expected an integer in " + range + ", " + found(value));
-  if (!value.is_number_unsigned() || value.get<uint64_t>() < low || value.get<uint64_t>() > high) {
-    return fail(error, path, "must be in " + range + ", not " + value.dump());
-  }
-  *out = value.get<uint64_t>();
-  return true;
-}
+using option_reading::fail;
+using option_reading::found;
+using option_reading::read_range;
 
 }  // namespace
 
 bool parse_options(const std::string& text, Options* options, std::string* error) {
-  const json root = json::parse(text, nullptr, false);
-  if (root.is_discarded()) return fail(error, "/", "the options are not valid JSON");
-  if (!root.is_object()) return fail(error, "/", "expected an object, " + found(root));
+  json root;
+  if (!option_reading::read_object(text, &root, error)) return false;
   Options parsed;
   bool hasFrom = false, hasAddress = false, hasTo = false;
   for (const auto& item : root.items()) {

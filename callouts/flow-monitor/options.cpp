@@ -2,12 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/option_reading.hpp"
+
 namespace openwfp::callouts::flow_monitor {
 namespace {
 
 using json = nlohmann::json;
-
-std::string found(const json& value) { return "found " + std::string(value.type_name()); }
+using option_reading::fail;
+using option_reading::found;
 
 // A JSON pointer token: '~' and '/' in a key are escaped (RFC 6901).
 std::string pointer(const std::string& key) {
@@ -24,17 +26,11 @@ std::string pointer(const std::string& key) {
   return out;
 }
 
-bool fail(std::string* error, const std::string& path, const std::string& problem) {
-  *error = path + ": " + problem;
-  return false;
-}
-
 }  // namespace
 
 bool parse_options(const std::string& text, Options* options, std::string* error) {
-  const json root = json::parse(text, nullptr, false);
-  if (root.is_discarded()) return fail(error, "/", "the options are not valid JSON");
-  if (!root.is_object()) return fail(error, "/", "expected an object, " + found(root));
+  json root;
+  if (!option_reading::read_object(text, &root, error)) return false;
   Options parsed;
   bool hasReport = false;
   for (const auto& item : root.items()) {
