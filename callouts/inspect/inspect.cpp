@@ -87,6 +87,7 @@ struct Inspector {
   Counter blocked;            // reauthorizations answered Block (the remote port)
   Counter reinjected;         // packets re-injected whose injection completed successfully
   Counter selfInjected;       // packets seen again after our injection: permitted
+  Counter leftToAle;          // inbound packets opening a connection: left to ALE_AUTH_RECV_ACCEPT
   Counter poolFull;           // permitted uninspected: every record in use
   Counter notPended;          // FwpsPendOperation0 refused: decided at once
   Counter cloneFailed;        // permitted uninspected: no clone (packet pool empty)
@@ -303,6 +304,13 @@ void transport(Inspector& self, const IncomingMetadata& meta, void* layerData, b
     answer(out, FWP_ACTION_PERMIT);
     return;
   }
+  if (!outbound && meta.has(FWPS_METADATA_FIELD_ALE_CLASSIFY_REQUIRED)) {
+    // The packet opens a connection: ALE_AUTH_RECV_ACCEPT pends it and
+    // re-injects it, once; taking it here too would handle it twice.
+    self.leftToAle.add();
+    answer(out, FWP_ACTION_PERMIT);
+    return;
+  }
   if (outbound && !meta.has(FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE)) {
     answer(out, FWP_ACTION_PERMIT);  // nowhere to send a clone: let the packet through uninspected
     return;
@@ -394,10 +402,11 @@ void destroy(void* instance) {
   char line[640];
   std::snprintf(line, sizeof line,
                 "inspect '%s': %llu connections pended, %llu permitted, %llu blocked; %llu packets re-injected, "
-                "%llu seen again after injection; not inspected: %llu (pool of %u full), %llu (no clone), "
+                "%llu seen again after injection, %llu left to ALE; not inspected: %llu (pool of %u full), %llu (no clone), "
                 "%llu (not pended), %llu (DPC queue full); %llu injections failed",
                 self->name.c_str(), self->pended.get(), self->permitted.get(), self->blocked.get(),
-                self->reinjected.get(), self->selfInjected.get(), self->poolFull.get(), self->slots.capacity(),
+                self->reinjected.get(), self->selfInjected.get(), self->leftToAle.get(), self->poolFull.get(),
+                self->slots.capacity(),
                 self->cloneFailed.get(), self->notPended.get(), self->dpcRefused.get(), self->injectFailed.get());
   const openwfp_plugin_host* host = g_host.load(std::memory_order_acquire);
   if (host != nullptr) host->log_message(self->injectFailed.get() == 0 ? OPENWFP_LOG_INFO : OPENWFP_LOG_WARNING, line);

@@ -28,6 +28,9 @@ inline constexpr uint32_t FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE = 0x0000
 inline constexpr uint32_t FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA = 0x00010000;
 inline constexpr uint32_t FWPS_METADATA_FIELD_REMOTE_SCOPE_ID = 0x00020000;
 inline constexpr uint32_t FWPS_METADATA_FIELD_PACKET_DIRECTION = 0x00040000;
+// No value: present on an inbound transport-layer packet that opens a flow
+// and so goes on to ALE classification (with FWP_CONDITION_FLAG_REQUIRES_ALE_CLASSIFY).
+inline constexpr uint32_t FWPS_METADATA_FIELD_ALE_CLASSIFY_REQUIRED = 0x00400000;
 
 // FWPS_DISCARD_METADATA0
 struct DiscardMetadata {

@@ -20,6 +20,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#ifndef __cplusplus
+#include <stdbool.h>
+#endif
 
 #define OPENWFP_PLUGIN_ABI_VERSION 1u
 
@@ -42,6 +45,12 @@ typedef uint32_t openwfp_status;
 #define OPENWFP_STATUS_NOT_SUPPORTED 0xC00000BBu
 #define OPENWFP_STATUS_NOT_FOUND 0xC0000225u
 #define OPENWFP_STATUS_FWP_TYPE_MISMATCH 0xC0220027u
+#define OPENWFP_STATUS_OBJECT_NAME_EXISTS 0x40000000u
+#define OPENWFP_STATUS_DATATYPE_MISALIGNMENT 0x80000002u
+#define OPENWFP_STATUS_INSUFFICIENT_RESOURCES 0xC000009Au
+#define OPENWFP_STATUS_FWP_CALLOUT_NOT_FOUND 0xC0220001u
+#define OPENWFP_STATUS_FWP_LAYER_NOT_FOUND 0xC0220004u
+#define OPENWFP_STATUS_FWP_CONDITION_NOT_FOUND 0xC0220002u
 
 /* ---- WFP constants a callout needs (same values as openwfp/constants.hpp) ---- */
 /* FWP_ACTION_TYPE */
@@ -64,6 +73,29 @@ typedef uint32_t openwfp_status;
 #define OPENWFP_FWPS_CALLOUT_NOTIFY_ADD_FILTER 0u
 #define OPENWFP_FWPS_CALLOUT_NOTIFY_DELETE_FILTER 1u
 #define OPENWFP_FWPS_CALLOUT_NOTIFY_ADD_FILTER_POST_COMMIT 2u
+#define OPENWFP_FWPS_CLASSIFY_OUT_FLAG_NO_MORE_DATA 0x00000004u
+/* FWPS_STREAM_FLAG_* (openwfp_stream_data.flags) */
+#define OPENWFP_FWPS_STREAM_FLAG_RECEIVE 0x00000001u
+#define OPENWFP_FWPS_STREAM_FLAG_SEND 0x00010000u
+/* FWPS_STREAM_ACTION_TYPE (openwfp_stream_callout_io_packet.streamAction) */
+#define OPENWFP_FWPS_STREAM_ACTION_NONE 0u
+#define OPENWFP_FWPS_STREAM_ACTION_NEED_MORE_DATA 1u
+#define OPENWFP_FWPS_STREAM_ACTION_DROP_CONNECTION 2u
+#define OPENWFP_FWPS_STREAM_ACTION_DEFER 3u
+#define OPENWFP_FWPS_STREAM_ACTION_ALLOW_CONNECTION 4u
+/* ADDRESS_FAMILY as Windows numbers it (injection functions) */
+#define OPENWFP_AF_INET 2u
+#define OPENWFP_AF_INET6 23u
+/* FWPS_INJECTION_TYPE_* (injection_handle_create flags; 0: all) */
+#define OPENWFP_FWPS_INJECTION_TYPE_STREAM 0x00000001u
+#define OPENWFP_FWPS_INJECTION_TYPE_TRANSPORT 0x00000002u
+#define OPENWFP_FWPS_INJECTION_TYPE_NETWORK 0x00000004u
+#define OPENWFP_FWPS_INJECTION_TYPE_FORWARD 0x00000008u
+/* FWPS_PACKET_INJECTION_STATE */
+#define OPENWFP_FWPS_PACKET_NOT_INJECTED 0u
+#define OPENWFP_FWPS_PACKET_INJECTED_BY_SELF 1u
+#define OPENWFP_FWPS_PACKET_INJECTED_BY_OTHER 2u
+#define OPENWFP_FWPS_PACKET_PREVIOUSLY_INJECTED_BY_SELF 3u
 /* FWP_DIRECTION */
 #define OPENWFP_FWP_DIRECTION_OUTBOUND 0u
 #define OPENWFP_FWP_DIRECTION_INBOUND 1u
@@ -106,6 +138,8 @@ typedef uint32_t openwfp_status;
 #define OPENWFP_FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA 0x00010000u
 #define OPENWFP_FWPS_METADATA_FIELD_REMOTE_SCOPE_ID 0x00020000u
 #define OPENWFP_FWPS_METADATA_FIELD_PACKET_DIRECTION 0x00040000u
+#define OPENWFP_FWPS_METADATA_FIELD_ALE_CLASSIFY_REQUIRED 0x00400000u
+#define OPENWFP_FWP_CONDITION_FLAG_REQUIRES_ALE_CLASSIFY 0x00000100u
 
 /* Log levels of openwfp_plugin_host.log_message. */
 #define OPENWFP_LOG_ERROR 0u
@@ -246,13 +280,96 @@ struct openwfp_filter { /* openwfp::FilterView (FWPS_FILTER) */
   uint64_t context;
 };
 
+/* ---- packet buffers, as C sees them (openwfp/netbuf.hpp: the NDIS model) ----
+ * The layer data of a packet layer is a struct openwfp_net_buffer_list*.
+ * Read and change the members as NDIS code does (data starts at
+ * currentMdl->mappedSystemVa + currentMdlOffset); allocate, clone, retreat,
+ * advance and free only through the host's functions. */
+struct openwfp_net_buffer_list_pool; /* openwfp::netbuf::NetBufferListPool: opaque */
+struct openwfp_net_buffer_list_context; /* openwfp::netbuf::NetBufferListContext: opaque */
+
+struct openwfp_mdl { /* openwfp::netbuf::Mdl (MDL) */
+  struct openwfp_mdl* next;
+  uint8_t* mappedSystemVa;
+  uint32_t byteCount;
+  uint16_t mdlFlags;
+  uint16_t reserved;
+};
+
+struct openwfp_net_buffer { /* openwfp::netbuf::NetBuffer (NET_BUFFER) */
+  struct openwfp_net_buffer* next;
+  struct openwfp_mdl* currentMdl;
+  uint32_t currentMdlOffset;
+  uint32_t dataLength;
+  struct openwfp_mdl* mdlChain;
+  uint32_t dataOffset;
+  struct openwfp_net_buffer_list_pool* ndisPoolHandle;
+  uint32_t reserved;
+};
+
+struct openwfp_net_buffer_list { /* openwfp::netbuf::NetBufferList (NET_BUFFER_LIST) */
+  struct openwfp_net_buffer_list* next;
+  struct openwfp_net_buffer* firstNetBuffer;
+  struct openwfp_net_buffer_list_context* context;
+  struct openwfp_net_buffer_list* parentNetBufferList;
+  struct openwfp_net_buffer_list_pool* ndisPoolHandle;
+  const void* sourceHandle;
+  uint32_t nblFlags;
+  int32_t childRefCount;
+  uint32_t flags;
+  openwfp_status status; /* of the last operation, e.g. in an injection's completion */
+  int32_t referenceCount;
+  uint32_t reserved;
+  const void* injectionHandle;
+  void* injectionContext;
+};
+
+/* ---- the stream layer's layer data (FWPS_STREAM_DATA0 and friends) ---- */
+struct openwfp_stream_data_offset { /* openwfp::StreamDataOffset */
+  struct openwfp_net_buffer_list* netBufferList;
+  struct openwfp_net_buffer* netBuffer;
+  struct openwfp_mdl* mdl;
+  uint32_t mdlOffset;
+  uint32_t netBufferOffset;
+  size_t streamDataOffset;
+};
+
+struct openwfp_stream_data { /* openwfp::StreamData (FWPS_STREAM_DATA0) */
+  uint32_t flags; /* OPENWFP_FWPS_STREAM_FLAG_* */
+  struct openwfp_stream_data_offset dataOffset;
+  size_t dataLength;
+  struct openwfp_net_buffer_list* netBufferListChain;
+};
+
+struct openwfp_stream_callout_io_packet { /* openwfp::StreamCalloutIoPacket (FWPS_STREAM_CALLOUT_IO_PACKET0) */
+  struct openwfp_stream_data* streamData;
+  size_t missedBytes;
+  size_t countBytesRequired;
+  size_t countBytesEnforced;
+  uint32_t streamAction; /* OPENWFP_FWPS_STREAM_ACTION_* */
+};
+
+struct openwfp_transport_send_params { /* openwfp::TransportSendParams (FWPS_TRANSPORT_SEND_PARAMS0) */
+  const uint8_t* remoteAddress;
+  uint32_t remoteScopeId;
+  void* controlData;
+  uint32_t controlDataLength;
+};
+
 #ifdef __cplusplus
 }  /* extern "C" */
 #include "openwfp/callout.hpp"
+#include "openwfp/dispatch.hpp"
+#include "openwfp/fwps.hpp"
 /* C++: the callout function types of openwfp/callout.hpp themselves. */
 typedef openwfp::ClassifyFn openwfp_classify_fn;
 typedef openwfp::NotifyFn openwfp_notify_fn;
 typedef openwfp::FlowDeleteFn openwfp_flow_delete_fn;
+/* The functions the host calls back, too: a completion's list is then an
+ * openwfp::netbuf::NetBufferList (struct openwfp_net_buffer_list in C, the
+ * same layout). */
+typedef openwfp::InjectCompleteFn openwfp_inject_complete_fn;
+typedef openwfp::dispatch::PKDEFERRED_ROUTINE openwfp_deferred_routine;
 extern "C" {
 #else
 /* C: the same functions over the mirror structs (classifyFn, notifyFn, flowDeleteFn). */
@@ -263,6 +380,11 @@ typedef void (*openwfp_classify_fn)(const struct openwfp_incoming_values* inFixe
 typedef openwfp_status (*openwfp_notify_fn)(uint32_t notifyType, const struct openwfp_guid* filterKey,
                                             struct openwfp_filter* filter);
 typedef void (*openwfp_flow_delete_fn)(uint16_t layerId, uint32_t calloutId, uint64_t flowContext);
+/* FWPS_INJECT_COMPLETE0 */
+typedef void (*openwfp_inject_complete_fn)(void* context, struct openwfp_net_buffer_list* netBufferList,
+                                           bool dispatchLevel);
+/* KDEFERRED_ROUTINE, as openwfp/dispatch.hpp has it (no KDPC argument). */
+typedef void (*openwfp_deferred_routine)(void* deferredContext, void* systemArgument1, void* systemArgument2);
 #endif
 
 /* ---- what the host gives a plugin ----
@@ -302,6 +424,118 @@ struct openwfp_plugin_host {
    * ALE_FLOW_ESTABLISHED for its STREAM layer callout). Lock-free; safe on
    * the data path (a short scan of the ids that plugins hold). */
   uint32_t (*callout_id_for_layer)(void* instance, uint16_t layerId);
+
+  /* ---- appended: names, the run-time functions (openwfp/fwps.hpp), DPCs and
+   * packet buffers (openwfp/netbuf.hpp). Each is the C form of the function
+   * named beside it, with the same arguments in the same order, the same
+   * status codes and the same threading rules (see that header). ---- */
+
+  /* The FWPS_LAYER_* id of a layer by name ("STREAM_V4"), and the FWPS_FIELD_*
+   * index of a field ("IP_REMOTE_PORT") in a layer's incoming values.
+   * FWP_LAYER_NOT_FOUND / FWP_CONDITION_NOT_FOUND when there is none. Any thread. */
+  openwfp_status (*layer_id)(const char* layerName, uint16_t* layerId);
+  openwfp_status (*field_index)(uint16_t layerId, const char* fieldName, uint16_t* index);
+
+  /* FwpsFlowAssociateContext0, FwpsFlowRemoveContext0, FwpsFlowAbort0 */
+  openwfp_status (*flow_associate_context)(uint64_t flowId, uint16_t layerId, uint32_t calloutId,
+                                           uint64_t flowContext);
+  openwfp_status (*flow_remove_context)(uint64_t flowId, uint16_t layerId, uint32_t calloutId);
+  openwfp_status (*flow_abort)(uint64_t flowId);
+
+  /* FwpsPendOperation0, FwpsCompleteOperation0 */
+  openwfp_status (*pend_operation)(uint64_t completionHandle, uint64_t* completionContext);
+  void (*complete_operation)(uint64_t completionContext, struct openwfp_net_buffer_list* netBufferList);
+
+  /* FwpsAcquireClassifyHandle0, FwpsPendClassify0, FwpsCompleteClassify0,
+   * FwpsReleaseClassifyHandle0 */
+  openwfp_status (*acquire_classify_handle)(const void* classifyContext, uint32_t flags, uint64_t* classifyHandle);
+  openwfp_status (*pend_classify)(uint64_t classifyHandle, uint64_t filterId, uint32_t flags,
+                                  struct openwfp_classify_out* classifyOut);
+  void (*complete_classify)(uint64_t classifyHandle, uint32_t flags, const struct openwfp_classify_out* classifyOut);
+  void (*release_classify_handle)(uint64_t classifyHandle);
+
+  /* FwpsCopyStreamDataToBuffer0, FwpsStreamContinue0 */
+  void (*copy_stream_data_to_buffer)(const struct openwfp_stream_data* streamData, void* buffer, size_t bytesToCopy,
+                                     size_t* bytesCopied);
+  openwfp_status (*stream_continue)(uint64_t flowId, uint32_t calloutId, uint16_t layerId, uint32_t streamFlags);
+
+  /* FwpsInjectionHandleCreate0, FwpsInjectionHandleDestroy0,
+   * FwpsQueryPacketInjectionState0 (returns OPENWFP_FWPS_PACKET_*) */
+  openwfp_status (*injection_handle_create)(uint16_t addressFamily, uint32_t flags, void** injectionHandle);
+  openwfp_status (*injection_handle_destroy)(void* injectionHandle);
+  uint32_t (*query_packet_injection_state)(void* injectionHandle, const struct openwfp_net_buffer_list* netBufferList,
+                                           void** injectionContext);
+
+  /* FwpsInjectNetworkSendAsync0, FwpsInjectNetworkReceiveAsync0,
+   * FwpsInjectForwardAsync0, FwpsInjectTransportSendAsync0,
+   * FwpsInjectTransportReceiveAsync0, FwpsStreamInjectAsync0 */
+  openwfp_status (*inject_network_send)(void* injectionHandle, void* injectionContext, uint32_t flags,
+                                        uint32_t compartmentId, struct openwfp_net_buffer_list* netBufferList,
+                                        openwfp_inject_complete_fn completionFn, void* completionContext);
+  openwfp_status (*inject_network_receive)(void* injectionHandle, void* injectionContext, uint32_t flags,
+                                           uint32_t compartmentId, uint32_t interfaceIndex, uint32_t subInterfaceIndex,
+                                           struct openwfp_net_buffer_list* netBufferList,
+                                           openwfp_inject_complete_fn completionFn, void* completionContext);
+  openwfp_status (*inject_forward)(void* injectionHandle, void* injectionContext, uint32_t flags,
+                                   uint16_t addressFamily, uint32_t compartmentId, uint32_t interfaceIndex,
+                                   struct openwfp_net_buffer_list* netBufferList,
+                                   openwfp_inject_complete_fn completionFn, void* completionContext);
+  openwfp_status (*inject_transport_send)(void* injectionHandle, void* injectionContext, uint64_t endpointHandle,
+                                          uint32_t flags, const struct openwfp_transport_send_params* sendArgs,
+                                          uint16_t addressFamily, uint32_t compartmentId,
+                                          struct openwfp_net_buffer_list* netBufferList,
+                                          openwfp_inject_complete_fn completionFn, void* completionContext);
+  openwfp_status (*inject_transport_receive)(void* injectionHandle, void* injectionContext, void* reserved,
+                                             uint32_t flags, uint16_t addressFamily, uint32_t compartmentId,
+                                             uint32_t interfaceIndex, uint32_t subInterfaceIndex,
+                                             struct openwfp_net_buffer_list* netBufferList,
+                                             openwfp_inject_complete_fn completionFn, void* completionContext);
+  openwfp_status (*stream_inject)(void* injectionHandle, void* injectionContext, uint32_t flags, uint64_t flowId,
+                                  uint32_t calloutId, uint16_t layerId, uint32_t streamFlags,
+                                  struct openwfp_net_buffer_list* netBufferList, size_t dataLength,
+                                  openwfp_inject_complete_fn completionFn, void* completionContext);
+
+  /* KeInsertQueueDpc: runs routine(context, argument1, argument2) on the
+   * calling worker after the current packet. false when the worker's DPC ring
+   * is full or the thread is not a worker (a classifyFn or DPC always is). */
+  bool (*queue_dpc)(openwfp_deferred_routine routine, void* context, void* argument1, void* argument2);
+
+  /* A pool of `count` lists, each with one packet of up to bytesPerBuffer
+   * bytes after `headroom` bytes of unused data space; NULL when the sizes are
+   * 0 or too large. Control plane (it allocates); destroy it after every list
+   * from it is freed. */
+  struct openwfp_net_buffer_list_pool* (*net_buffer_list_pool_create)(uint32_t count, uint32_t bytesPerBuffer,
+                                                                      uint32_t headroom);
+  void (*net_buffer_list_pool_destroy)(struct openwfp_net_buffer_list_pool* pool);
+  /* NdisAllocateNetBufferList (one fresh data block), NdisFreeNetBufferList */
+  openwfp_status (*allocate_net_buffer_list)(struct openwfp_net_buffer_list_pool* pool, uint32_t dataLength,
+                                             struct openwfp_net_buffer_list** netBufferList);
+  openwfp_status (*free_net_buffer_list)(struct openwfp_net_buffer_list* netBufferList);
+  /* FwpsAllocateCloneNetBufferList0, FwpsFreeCloneNetBufferList0,
+   * FwpsAllocateDeepCloneNetBufferList0 (pool NULL: the original's pool) */
+  openwfp_status (*allocate_clone_net_buffer_list)(struct openwfp_net_buffer_list* original,
+                                                   struct openwfp_net_buffer_list_pool* pool, uint32_t flags,
+                                                   struct openwfp_net_buffer_list** clone);
+  openwfp_status (*free_clone_net_buffer_list)(struct openwfp_net_buffer_list* clone, uint32_t flags);
+  openwfp_status (*allocate_deep_clone_net_buffer_list)(const struct openwfp_net_buffer_list* original,
+                                                        struct openwfp_net_buffer_list_pool* pool,
+                                                        struct openwfp_net_buffer_list** copy);
+  /* FwpsReferenceNetBufferList0, FwpsDereferenceNetBufferList0 */
+  openwfp_status (*reference_net_buffer_list)(struct openwfp_net_buffer_list* netBufferList, bool intendToModify);
+  openwfp_status (*dereference_net_buffer_list)(struct openwfp_net_buffer_list* netBufferList, bool dispatchLevel);
+  /* NdisRetreatNetBufferListDataStart, NdisAdvanceNetBufferListDataStart */
+  openwfp_status (*retreat_net_buffer_list_data_start)(struct openwfp_net_buffer_list* netBufferList,
+                                                       uint32_t dataOffsetDelta, uint32_t dataBackFill);
+  openwfp_status (*advance_net_buffer_list_data_start)(struct openwfp_net_buffer_list* netBufferList,
+                                                       uint32_t dataOffsetDelta, bool freeMdl);
+  /* Copies `length` bytes of a NetBuffer's used data, from `offset` bytes into
+   * it, out of it or into it; *bytesCopied says how many (bounded by
+   * dataLength). At packet layers a classifyFn reads only the bytes of the
+   * headers and payload its layer indicates (consideration C2). */
+  openwfp_status (*copy_from_net_buffer)(const struct openwfp_net_buffer* netBuffer, uint32_t offset, void* buffer,
+                                         uint32_t length, uint32_t* bytesCopied);
+  openwfp_status (*copy_to_net_buffer)(struct openwfp_net_buffer* netBuffer, uint32_t offset, const void* buffer,
+                                       uint32_t length, uint32_t* bytesCopied);
 };
 
 /* True when the host table `host` has `member`: a host built before the

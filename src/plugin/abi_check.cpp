@@ -6,6 +6,9 @@
 
 #include "openwfp/callout.hpp"
 #include "openwfp/constants.hpp"
+#include "openwfp/dispatch.hpp"
+#include "openwfp/fwps.hpp"
+#include "openwfp/netbuf.hpp"
 #include "openwfp/layers.hpp"
 #include "openwfp/metadata.hpp"
 #include "openwfp/plugin.h"
@@ -120,6 +123,67 @@ OPENWFP_SAME(FilterView, openwfp_filter, filterCondition);
 OPENWFP_SAME(FilterView, openwfp_filter, action);
 OPENWFP_SAME(FilterView, openwfp_filter, context);
 
+static_assert(same_shape<netbuf::Mdl, openwfp_mdl>());
+OPENWFP_SAME(netbuf::Mdl, openwfp_mdl, next);
+OPENWFP_SAME(netbuf::Mdl, openwfp_mdl, mappedSystemVa);
+OPENWFP_SAME(netbuf::Mdl, openwfp_mdl, byteCount);
+OPENWFP_SAME(netbuf::Mdl, openwfp_mdl, mdlFlags);
+OPENWFP_SAME(netbuf::Mdl, openwfp_mdl, reserved);
+
+static_assert(same_shape<netbuf::NetBuffer, openwfp_net_buffer>());
+OPENWFP_SAME(netbuf::NetBuffer, openwfp_net_buffer, next);
+OPENWFP_SAME(netbuf::NetBuffer, openwfp_net_buffer, currentMdl);
+OPENWFP_SAME(netbuf::NetBuffer, openwfp_net_buffer, currentMdlOffset);
+OPENWFP_SAME(netbuf::NetBuffer, openwfp_net_buffer, dataLength);
+OPENWFP_SAME(netbuf::NetBuffer, openwfp_net_buffer, mdlChain);
+OPENWFP_SAME(netbuf::NetBuffer, openwfp_net_buffer, dataOffset);
+OPENWFP_SAME(netbuf::NetBuffer, openwfp_net_buffer, ndisPoolHandle);
+OPENWFP_SAME(netbuf::NetBuffer, openwfp_net_buffer, reserved);
+
+static_assert(same_shape<netbuf::NetBufferList, openwfp_net_buffer_list>());
+OPENWFP_SAME(netbuf::NetBufferList, openwfp_net_buffer_list, next);
+OPENWFP_SAME(netbuf::NetBufferList, openwfp_net_buffer_list, firstNetBuffer);
+OPENWFP_SAME(netbuf::NetBufferList, openwfp_net_buffer_list, context);
+OPENWFP_SAME(netbuf::NetBufferList, openwfp_net_buffer_list, parentNetBufferList);
+OPENWFP_SAME(netbuf::NetBufferList, openwfp_net_buffer_list, ndisPoolHandle);
+OPENWFP_SAME(netbuf::NetBufferList, openwfp_net_buffer_list, sourceHandle);
+OPENWFP_SAME(netbuf::NetBufferList, openwfp_net_buffer_list, nblFlags);
+OPENWFP_SAME(netbuf::NetBufferList, openwfp_net_buffer_list, childRefCount);
+OPENWFP_SAME(netbuf::NetBufferList, openwfp_net_buffer_list, flags);
+OPENWFP_SAME(netbuf::NetBufferList, openwfp_net_buffer_list, status);
+OPENWFP_SAME(netbuf::NetBufferList, openwfp_net_buffer_list, referenceCount);
+OPENWFP_SAME(netbuf::NetBufferList, openwfp_net_buffer_list, reserved);
+OPENWFP_SAME(netbuf::NetBufferList, openwfp_net_buffer_list, injectionHandle);
+OPENWFP_SAME(netbuf::NetBufferList, openwfp_net_buffer_list, injectionContext);
+
+static_assert(same_shape<StreamDataOffset, openwfp_stream_data_offset>());
+OPENWFP_SAME(StreamDataOffset, openwfp_stream_data_offset, netBufferList);
+OPENWFP_SAME(StreamDataOffset, openwfp_stream_data_offset, netBuffer);
+OPENWFP_SAME(StreamDataOffset, openwfp_stream_data_offset, mdl);
+OPENWFP_SAME(StreamDataOffset, openwfp_stream_data_offset, mdlOffset);
+OPENWFP_SAME(StreamDataOffset, openwfp_stream_data_offset, netBufferOffset);
+OPENWFP_SAME(StreamDataOffset, openwfp_stream_data_offset, streamDataOffset);
+
+static_assert(same_shape<StreamData, openwfp_stream_data>());
+OPENWFP_SAME(StreamData, openwfp_stream_data, flags);
+OPENWFP_SAME(StreamData, openwfp_stream_data, dataOffset);
+OPENWFP_SAME(StreamData, openwfp_stream_data, dataLength);
+OPENWFP_SAME(StreamData, openwfp_stream_data, netBufferListChain);
+
+static_assert(same_shape<StreamCalloutIoPacket, openwfp_stream_callout_io_packet>());
+static_assert(std::is_same_v<std::underlying_type_t<StreamActionType>, uint32_t>);
+OPENWFP_SAME(StreamCalloutIoPacket, openwfp_stream_callout_io_packet, streamData);
+OPENWFP_SAME(StreamCalloutIoPacket, openwfp_stream_callout_io_packet, missedBytes);
+OPENWFP_SAME(StreamCalloutIoPacket, openwfp_stream_callout_io_packet, countBytesRequired);
+OPENWFP_SAME(StreamCalloutIoPacket, openwfp_stream_callout_io_packet, countBytesEnforced);
+OPENWFP_SAME(StreamCalloutIoPacket, openwfp_stream_callout_io_packet, streamAction);
+
+static_assert(same_shape<TransportSendParams, openwfp_transport_send_params>());
+OPENWFP_SAME(TransportSendParams, openwfp_transport_send_params, remoteAddress);
+OPENWFP_SAME(TransportSendParams, openwfp_transport_send_params, remoteScopeId);
+OPENWFP_SAME(TransportSendParams, openwfp_transport_send_params, controlData);
+OPENWFP_SAME(TransportSendParams, openwfp_transport_send_params, controlDataLength);
+
 #undef OPENWFP_SAME
 #undef OPENWFP_SAME_MEMBER
 
@@ -148,9 +212,45 @@ OPENWFP_FOLLOWS(instance_for_callout, struct_size);
 OPENWFP_FOLLOWS(log_message, instance_for_callout);
 OPENWFP_FOLLOWS(get_option, log_message);
 OPENWFP_FOLLOWS(callout_id_for_layer, get_option);
+OPENWFP_FOLLOWS(layer_id, callout_id_for_layer);
+OPENWFP_FOLLOWS(field_index, layer_id);
+OPENWFP_FOLLOWS(flow_associate_context, field_index);
+OPENWFP_FOLLOWS(flow_remove_context, flow_associate_context);
+OPENWFP_FOLLOWS(flow_abort, flow_remove_context);
+OPENWFP_FOLLOWS(pend_operation, flow_abort);
+OPENWFP_FOLLOWS(complete_operation, pend_operation);
+OPENWFP_FOLLOWS(acquire_classify_handle, complete_operation);
+OPENWFP_FOLLOWS(pend_classify, acquire_classify_handle);
+OPENWFP_FOLLOWS(complete_classify, pend_classify);
+OPENWFP_FOLLOWS(release_classify_handle, complete_classify);
+OPENWFP_FOLLOWS(copy_stream_data_to_buffer, release_classify_handle);
+OPENWFP_FOLLOWS(stream_continue, copy_stream_data_to_buffer);
+OPENWFP_FOLLOWS(injection_handle_create, stream_continue);
+OPENWFP_FOLLOWS(injection_handle_destroy, injection_handle_create);
+OPENWFP_FOLLOWS(query_packet_injection_state, injection_handle_destroy);
+OPENWFP_FOLLOWS(inject_network_send, query_packet_injection_state);
+OPENWFP_FOLLOWS(inject_network_receive, inject_network_send);
+OPENWFP_FOLLOWS(inject_forward, inject_network_receive);
+OPENWFP_FOLLOWS(inject_transport_send, inject_forward);
+OPENWFP_FOLLOWS(inject_transport_receive, inject_transport_send);
+OPENWFP_FOLLOWS(stream_inject, inject_transport_receive);
+OPENWFP_FOLLOWS(queue_dpc, stream_inject);
+OPENWFP_FOLLOWS(net_buffer_list_pool_create, queue_dpc);
+OPENWFP_FOLLOWS(net_buffer_list_pool_destroy, net_buffer_list_pool_create);
+OPENWFP_FOLLOWS(allocate_net_buffer_list, net_buffer_list_pool_destroy);
+OPENWFP_FOLLOWS(free_net_buffer_list, allocate_net_buffer_list);
+OPENWFP_FOLLOWS(allocate_clone_net_buffer_list, free_net_buffer_list);
+OPENWFP_FOLLOWS(free_clone_net_buffer_list, allocate_clone_net_buffer_list);
+OPENWFP_FOLLOWS(allocate_deep_clone_net_buffer_list, free_clone_net_buffer_list);
+OPENWFP_FOLLOWS(reference_net_buffer_list, allocate_deep_clone_net_buffer_list);
+OPENWFP_FOLLOWS(dereference_net_buffer_list, reference_net_buffer_list);
+OPENWFP_FOLLOWS(retreat_net_buffer_list_data_start, dereference_net_buffer_list);
+OPENWFP_FOLLOWS(advance_net_buffer_list_data_start, retreat_net_buffer_list_data_start);
+OPENWFP_FOLLOWS(copy_from_net_buffer, advance_net_buffer_list_data_start);
+OPENWFP_FOLLOWS(copy_to_net_buffer, copy_from_net_buffer);
 #undef OPENWFP_FOLLOWS
 static_assert(sizeof(openwfp_plugin_host) ==
-                  offsetof(openwfp_plugin_host, callout_id_for_layer) + sizeof(openwfp_plugin_host::callout_id_for_layer),
+                  offsetof(openwfp_plugin_host, copy_to_net_buffer) + sizeof(openwfp_plugin_host::copy_to_net_buffer),
               "plugin.h: a member appended to openwfp_plugin_host needs its own check here");
 static_assert(std::is_same_v<decltype(openwfp_plugin_host::callout_id_for_layer), uint32_t (*)(void*, uint16_t)>);
 static_assert(std::is_same_v<LayerId, uint16_t>);
@@ -165,6 +265,41 @@ static_assert(OPENWFP_STATUS_BUFFER_TOO_SMALL == status_value(Status::BUFFER_TOO
 static_assert(OPENWFP_STATUS_NOT_SUPPORTED == status_value(Status::NOT_SUPPORTED));
 static_assert(OPENWFP_STATUS_NOT_FOUND == status_value(Status::NOT_FOUND));
 static_assert(OPENWFP_STATUS_FWP_TYPE_MISMATCH == status_value(Status::FWP_TYPE_MISMATCH));
+static_assert(OPENWFP_STATUS_OBJECT_NAME_EXISTS == status_value(Status::OBJECT_NAME_EXISTS));
+static_assert(OPENWFP_STATUS_DATATYPE_MISALIGNMENT == status_value(Status::DATATYPE_MISALIGNMENT));
+static_assert(OPENWFP_STATUS_INSUFFICIENT_RESOURCES == status_value(Status::INSUFFICIENT_RESOURCES));
+static_assert(OPENWFP_STATUS_FWP_CALLOUT_NOT_FOUND == status_value(Status::FWP_CALLOUT_NOT_FOUND));
+static_assert(OPENWFP_STATUS_FWP_LAYER_NOT_FOUND == status_value(Status::FWP_LAYER_NOT_FOUND));
+static_assert(OPENWFP_STATUS_FWP_CONDITION_NOT_FOUND == status_value(Status::FWP_CONDITION_NOT_FOUND));
+
+static_assert(OPENWFP_FWPS_CLASSIFY_OUT_FLAG_NO_MORE_DATA == FWPS_CLASSIFY_OUT_FLAG_NO_MORE_DATA);
+static_assert(OPENWFP_FWPS_STREAM_FLAG_RECEIVE == FWPS_STREAM_FLAG_RECEIVE);
+static_assert(OPENWFP_FWPS_STREAM_FLAG_SEND == FWPS_STREAM_FLAG_SEND);
+constexpr uint32_t stream_action(StreamActionType a) { return static_cast<uint32_t>(a); }
+static_assert(OPENWFP_FWPS_STREAM_ACTION_NONE == stream_action(StreamActionType::FWPS_STREAM_ACTION_NONE));
+static_assert(OPENWFP_FWPS_STREAM_ACTION_NEED_MORE_DATA ==
+              stream_action(StreamActionType::FWPS_STREAM_ACTION_NEED_MORE_DATA));
+static_assert(OPENWFP_FWPS_STREAM_ACTION_DROP_CONNECTION ==
+              stream_action(StreamActionType::FWPS_STREAM_ACTION_DROP_CONNECTION));
+static_assert(OPENWFP_FWPS_STREAM_ACTION_DEFER == stream_action(StreamActionType::FWPS_STREAM_ACTION_DEFER));
+static_assert(OPENWFP_FWPS_STREAM_ACTION_ALLOW_CONNECTION ==
+              stream_action(StreamActionType::FWPS_STREAM_ACTION_ALLOW_CONNECTION));
+static_assert(OPENWFP_AF_INET == WFP_AF_INET && OPENWFP_AF_INET6 == WFP_AF_INET6);
+static_assert(OPENWFP_FWPS_INJECTION_TYPE_STREAM == FWPS_INJECTION_TYPE_STREAM);
+static_assert(OPENWFP_FWPS_INJECTION_TYPE_TRANSPORT == FWPS_INJECTION_TYPE_TRANSPORT);
+static_assert(OPENWFP_FWPS_INJECTION_TYPE_NETWORK == FWPS_INJECTION_TYPE_NETWORK);
+static_assert(OPENWFP_FWPS_INJECTION_TYPE_FORWARD == FWPS_INJECTION_TYPE_FORWARD);
+constexpr uint32_t injection_state(PacketInjectionState st) { return static_cast<uint32_t>(st); }
+static_assert(OPENWFP_FWPS_PACKET_NOT_INJECTED == injection_state(PacketInjectionState::FWPS_PACKET_NOT_INJECTED));
+static_assert(OPENWFP_FWPS_PACKET_INJECTED_BY_SELF ==
+              injection_state(PacketInjectionState::FWPS_PACKET_INJECTED_BY_SELF));
+static_assert(OPENWFP_FWPS_PACKET_INJECTED_BY_OTHER ==
+              injection_state(PacketInjectionState::FWPS_PACKET_INJECTED_BY_OTHER));
+static_assert(OPENWFP_FWPS_PACKET_PREVIOUSLY_INJECTED_BY_SELF ==
+              injection_state(PacketInjectionState::FWPS_PACKET_PREVIOUSLY_INJECTED_BY_SELF));
+// Callbacks the host calls are the C++ types themselves (see plugin.h).
+static_assert(std::is_same_v<openwfp_inject_complete_fn, InjectCompleteFn>);
+static_assert(std::is_same_v<openwfp_deferred_routine, dispatch::PKDEFERRED_ROUTINE>);
 
 static_assert(OPENWFP_FWP_ACTION_BLOCK == FWP_ACTION_BLOCK);
 static_assert(OPENWFP_FWP_ACTION_PERMIT == FWP_ACTION_PERMIT);
@@ -227,6 +362,8 @@ static_assert(OPENWFP_FWPS_METADATA_FIELD_TRANSPORT_ENDPOINT_HANDLE == FWPS_META
 static_assert(OPENWFP_FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA == FWPS_METADATA_FIELD_TRANSPORT_CONTROL_DATA);
 static_assert(OPENWFP_FWPS_METADATA_FIELD_REMOTE_SCOPE_ID == FWPS_METADATA_FIELD_REMOTE_SCOPE_ID);
 static_assert(OPENWFP_FWPS_METADATA_FIELD_PACKET_DIRECTION == FWPS_METADATA_FIELD_PACKET_DIRECTION);
+static_assert(OPENWFP_FWPS_METADATA_FIELD_ALE_CLASSIFY_REQUIRED == FWPS_METADATA_FIELD_ALE_CLASSIFY_REQUIRED);
+static_assert(OPENWFP_FWP_CONDITION_FLAG_REQUIRES_ALE_CLASSIFY == FWP_CONDITION_FLAG_REQUIRES_ALE_CLASSIFY);
 
 }  // namespace
 }  // namespace openwfp::plugin

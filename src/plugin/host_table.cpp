@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "plugin/host_functions.hpp"
+
 namespace openwfp::plugin {
 namespace {
 
@@ -31,6 +33,42 @@ const openwfp_plugin_host kHost = {
     &host_log,
     &host_get_option,
     &callout_id_for_layer,
+    &host_fn::layer_id,
+    &host_fn::field_index,
+    &host_fn::flow_associate_context,
+    &host_fn::flow_remove_context,
+    &host_fn::flow_abort,
+    &host_fn::pend_operation,
+    &host_fn::complete_operation,
+    &host_fn::acquire_classify_handle,
+    &host_fn::pend_classify,
+    &host_fn::complete_classify,
+    &host_fn::release_classify_handle,
+    &host_fn::copy_stream_data_to_buffer,
+    &host_fn::stream_continue,
+    &host_fn::injection_handle_create,
+    &host_fn::injection_handle_destroy,
+    &host_fn::query_packet_injection_state,
+    &host_fn::inject_network_send,
+    &host_fn::inject_network_receive,
+    &host_fn::inject_forward,
+    &host_fn::inject_transport_send,
+    &host_fn::inject_transport_receive,
+    &host_fn::stream_inject,
+    &host_fn::queue_dpc,
+    &host_fn::net_buffer_list_pool_create,
+    &host_fn::net_buffer_list_pool_destroy,
+    &host_fn::allocate_net_buffer_list,
+    &host_fn::free_net_buffer_list,
+    &host_fn::allocate_clone_net_buffer_list,
+    &host_fn::free_clone_net_buffer_list,
+    &host_fn::allocate_deep_clone_net_buffer_list,
+    &host_fn::reference_net_buffer_list,
+    &host_fn::dereference_net_buffer_list,
+    &host_fn::retreat_net_buffer_list_data_start,
+    &host_fn::advance_net_buffer_list_data_start,
+    &host_fn::copy_from_net_buffer,
+    &host_fn::copy_to_net_buffer,
 };
 
 const char* level_name(uint32_t level) noexcept {

@@ -1637,12 +1637,38 @@ struct Stack::Impl final : runtime::Host {
                   bool loopback) noexcept {
     set_packet(p, ip, ip_len);
     LayerContext ctx = context(p, outbound, loopback);
-    const IncomingMetadata meta = packet_metadata(p);
+    IncomingMetadata meta = packet_metadata(p);
     const bool icmp_error = is_icmp_error(p);
+    // The flow the packet belongs to, looked up once (nothing the transport
+    // layer's callouts can do removes a flow before the packet is through).
+    flow::FlowKey key;
+    flow::Flow* f = nullptr;
+    bool stray = false;
+    if (!icmp_error) {
+      key = key_of(p, outbound);
+      f = flows.find(key);
+      // A TCP segment that matches no flow opens one only when it starts a
+      // connection (SYN) or carries data (a connection picked up mid-stream).
+      // A lone RST, ACK or FIN (late after the flow ended, or for a
+      // connection never seen) has no endpoint to authorise.
+      stray = f == nullptr && p.protocol == decode::kProtoTcp &&
+              ((p.tcpFlags & decode::kTcpRst) != 0 || ((p.tcpFlags & decode::kTcpSyn) == 0 && p.payloadLength == 0));
+    }
     if (!outbound) {
-      if (blocked_at(pick(FWPS_LAYER_INBOUND_TRANSPORT_V4, p.ipVersion), ctx, nullptr, ip_len, &meta)) {
-        return Verdict::BLOCK;
+      // A packet that opens a flow goes on to ALE_AUTH_RECV_ACCEPT: WFP marks
+      // it at the transport layer (FLAGS and metadata), so that a callout
+      // there can leave it to its ALE callout (e.g. re-injection after a
+      // pended accept) instead of handling it twice.
+      const bool opens = !icmp_error && f == nullptr && !stray;
+      if (opens) {
+        ctx.flags |= FWP_CONDITION_FLAG_REQUIRES_ALE_CLASSIFY;
+        meta.currentMetadataValues |= FWPS_METADATA_FIELD_ALE_CLASSIFY_REQUIRED;
       }
+      const bool transportBlocked =
+          blocked_at(pick(FWPS_LAYER_INBOUND_TRANSPORT_V4, p.ipVersion), ctx, nullptr, ip_len, &meta);
+      ctx.flags &= ~FWP_CONDITION_FLAG_REQUIRES_ALE_CLASSIFY;
+      meta.currentMetadataValues &= ~FWPS_METADATA_FIELD_ALE_CLASSIFY_REQUIRED;
+      if (transportBlocked) return Verdict::BLOCK;
       if (icmp_error) {
         return blocked_at(pick(FWPS_LAYER_INBOUND_ICMP_ERROR_V4, p.ipVersion), ctx, nullptr, ip_len, &meta)
                    ? Verdict::BLOCK
@@ -1650,17 +1676,7 @@ struct Stack::Impl final : runtime::Host {
       }
     }
 
-    flow::Flow* f = nullptr;
     if (!icmp_error) {
-      const flow::FlowKey key = key_of(p, outbound);
-      f = flows.find(key);
-      // A TCP segment that matches no flow opens one only when it starts a
-      // connection (SYN) or carries data (a connection picked up mid-stream).
-      // A lone RST, ACK or FIN (late after the flow ended, or for a
-      // connection never seen) has no endpoint to authorise.
-      const bool stray = f == nullptr && p.protocol == decode::kProtoTcp &&
-                         ((p.tcpFlags & decode::kTcpRst) != 0 ||
-                          ((p.tcpFlags & decode::kTcpSyn) == 0 && p.payloadLength == 0));
       if (stray) {
         if (!outbound) return Verdict::PERMIT;
       } else if (f == nullptr) {

@@ -9,7 +9,7 @@
 
 #include "craft/craft.hpp"
 #include "decode/packet.hpp"
-#include "pipeline_support.hpp"
+#include "support/pipeline_support.hpp"
 #include "tshark_check.hpp"
 
 namespace openwfp::test {

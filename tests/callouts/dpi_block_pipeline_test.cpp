@@ -9,7 +9,7 @@
 #include <string>
 
 #include "decode/packet.hpp"
-#include "pipeline_support.hpp"
+#include "support/pipeline_support.hpp"
 
 namespace openwfp::test {
 namespace {

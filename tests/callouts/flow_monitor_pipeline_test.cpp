@@ -9,7 +9,7 @@
 #include <set>
 #include <string>
 
-#include "pipeline_support.hpp"
+#include "support/pipeline_support.hpp"
 
 namespace openwfp::test {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "decode/packet.hpp"
-#include "pipeline_support.hpp"
+#include "support/pipeline_support.hpp"
 #include "tshark_check.hpp"
 
 namespace openwfp::test {
@@ -95,9 +95,54 @@ TEST_F(InspectPipeline, EveryPacketReinjectedLeavesACleanConversationWithTheSame
     // re-injected and seen once more.
     const std::string n = std::to_string(c.frames.size());
     const std::string summary = "inspect 'inspect': 1 connections pended, 1 permitted, 0 blocked; " + n +
-                                " packets re-injected, " + n + " seen again after injection";
+                                " packets re-injected, " + n + " seen again after injection, 0 left to ALE";
     EXPECT_NE(r.out.find(summary), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("; 0 injections failed"), std::string::npos) << r.out;
+  }
+}
+
+TEST_F(InspectPipeline, AsTheServerTheFirstPacketIsLeftToAleAndEveryPacketComesOutOnce) {
+  if (!testing::tshark_available()) GTEST_SKIP() << "tshark is not installed";
+  for (const int version : {4, 6}) {
+    SCOPED_TRACE(version);
+    testing::HttpCaptureSpec spec;
+    spec.ipVersion = version;
+    const testing::HttpConversation c = conversation(spec);
+    const std::string capture = write_capture("http.pcap", {&c});
+    const std::string policy = write_file("policy.json", inspect_policy({{"max_pending", 64}}));
+    const std::string out = path("out.pcap");
+    // This host is the server: the SYN arrives inbound and opens the flow.
+    const CommandResult r = run_wfpctl("replay " + capture + " --policy " + policy +
+                                       " --local 198.51.100.10 --local 2001:db8:2::10 --out " + out + " --report " +
+                                       path("report.json") + kStrictArgs);
+    ASSERT_EQ(r.status, 0) << r.out;
+
+    // The SYN was marked at INBOUND_TRANSPORT as opening a flow, so the
+    // transport callout left it to ALE_AUTH_RECV_ACCEPT, which pended it
+    // and re-injected it once after the completion; every other packet was
+    // re-injected by the transport callout. Each frame comes out once.
+    const std::string n = std::to_string(c.frames.size());
+    const std::string summary = "inspect 'inspect': 1 connections pended, 1 permitted, 0 blocked; " + n +
+                                " packets re-injected, " + n + " seen again after injection, 1 left to ALE";
+    EXPECT_NE(r.out.find(summary), std::string::npos) << r.out;
+    const std::vector<craft::Bytes> frames = read_frames(out);
+    ASSERT_EQ(frames.size(), c.frames.size());
+    const size_t tcpAt = 14 + (version == 4 ? 20 : 40);
+    for (size_t k = 0; k < frames.size(); ++k) {
+      ASSERT_GT(frames[k].size(), tcpAt);
+      EXPECT_EQ(craft::Bytes(frames[k].begin() + static_cast<std::ptrdiff_t>(tcpAt), frames[k].end()),
+                craft::Bytes(c.frames[k].data.begin() + static_cast<std::ptrdiff_t>(tcpAt), c.frames[k].data.end()))
+          << "frame " << k;
+    }
+    const testing::TsharkReport t = testing::analyse_capture(out);
+    ASSERT_TRUE(t.ok) << t.error;
+    EXPECT_EQ(t.badIpChecksums + t.badTcpChecksums, 0u);
+    EXPECT_EQ(t.tcpProblemCount(), 0u) << (t.firstProblems.empty() ? "" : t.firstProblems[0]);
+    std::string request, error;
+    ASSERT_TRUE(testing::follow_tcp_stream(out, 0, true, &request, &error)) << error;
+    EXPECT_EQ(request, c.request);
+    const json report = read_json(path("report.json"));
+    EXPECT_TRUE(report["verifier"]["findings"].empty()) << report["verifier"].dump();
   }
 }
 

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "pipeline_support.hpp"
+#include "support/pipeline_support.hpp"
 #include "tshark_check.hpp"
 
 namespace openwfp::test {

@@ -375,6 +375,57 @@ TEST(StackStreamLayer, DeferHoldsInboundDataUntilStreamContinue) {
   EXPECT_EQ(w.stack->stream_holds().inUse, 0u);
 }
 
+// What the INBOUND_TRANSPORT_V4 callout saw of each packet: the FLAGS field
+// and the metadata's ALE_CLASSIFY_REQUIRED bit.
+std::vector<std::pair<uint32_t, bool>> g_transportSeen;
+void transport_classify_fn(const IncomingValues* values, const IncomingMetadata* meta, void*, const void*,
+                           const FilterView*, uint64_t, ClassifyOut*) {
+  g_transportSeen.emplace_back(values->incomingValue[FWPS_FIELD_INBOUND_TRANSPORT_V4_FLAGS].value.uint32,
+                               meta->has(FWPS_METADATA_FIELD_ALE_CLASSIFY_REQUIRED));
+}
+
+TEST(StackTransportLayer, OnlyAnInboundPacketThatOpensAFlowRequiresAleClassify) {
+  World w;
+  g_transportSeen.clear();
+  const LayerInfo& L = layer("INBOUND_TRANSPORT_V4");
+  const Callout c = make_callout("watch", L.id);
+  ASSERT_EQ(w.engine.add_callout(c), Status::SUCCESS);
+  ASSERT_EQ(w.engine.add_filter(make_callout_filter("f", c, FWP_ACTION_CALLOUT_INSPECTION)), Status::SUCCESS);
+  uint32_t id = 0;
+  ASSERT_EQ(w.engine.register_callout({c.calloutKey, 0, transport_classify_fn, notify_fn, nullptr}, &id),
+            Status::SUCCESS);
+  auto flagged = [](const std::pair<uint32_t, bool>& seen) {
+    return (seen.first & FWP_CONDITION_FLAG_REQUIRES_ALE_CLASSIFY) != 0 && seen.second;
+  };
+  auto clear = [](const std::pair<uint32_t, bool>& seen) {
+    return (seen.first & FWP_CONDITION_FLAG_REQUIRES_ALE_CLASSIFY) == 0 && !seen.second;
+  };
+
+  // This host as the client: the inbound SYN-ACK belongs to the flow the
+  // outbound SYN opened.
+  w.handshake();
+  ASSERT_EQ(g_transportSeen.size(), 1u);
+  EXPECT_TRUE(clear(g_transportSeen[0]));
+
+  // This host as the server: the inbound SYN opens a flow (marked); the
+  // client's next packets do not.
+  w.send(craft::ipv4(kWeb, kHost, 6, craft::tcp(50000, 22, 900, 0, SYN)), false);
+  w.send(craft::ipv4(kHost, kWeb, 6, craft::tcp(22, 50000, 3000, 901, SYN | ACK)), true);
+  w.send(craft::ipv4(kWeb, kHost, 6, craft::tcp(50000, 22, 901, 3001, ACK)), false);
+  ASSERT_EQ(g_transportSeen.size(), 3u);
+  EXPECT_TRUE(flagged(g_transportSeen[1]));
+  EXPECT_TRUE(clear(g_transportSeen[2]));
+
+  // A stray inbound ACK opens nothing; an inbound UDP datagram opens a flow.
+  w.send(craft::ipv4(kWeb, kHost, 6, craft::tcp(50001, 22, 1, 1, ACK)), false);
+  w.send(craft::ipv4(kWeb, kHost, 17, craft::udp(5353, 5353, craft::text("q"))), false);
+  w.send(craft::ipv4(kWeb, kHost, 17, craft::udp(5353, 5353, craft::text("q"))), false);
+  ASSERT_EQ(g_transportSeen.size(), 6u);
+  EXPECT_TRUE(clear(g_transportSeen[3]));
+  EXPECT_TRUE(flagged(g_transportSeen[4]));
+  EXPECT_TRUE(clear(g_transportSeen[5]));
+}
+
 TEST(StackConsiderations, C3BlockAtFlowEstablishedClosesTheFlowAndIsReported) {
   for (const bool security : {false, true}) {
     SCOPED_TRACE(security);
