@@ -624,7 +624,10 @@ std::string format_value(const Value& v, bool address_field) {
       if (v.tokenAccessInformation == nullptr) return "(null)";
       const auto& t = *v.tokenAccessInformation;
       std::string s = "uid " + std::to_string(t.uid) + " gid " + std::to_string(t.gid);
-      for (uint32_t i = 0; i < t.groupCount; ++i) s += "," + std::to_string(t.groups[i]);
+      for (uint32_t i = 0; i < t.groupCount; ++i) {
+        s += ',';
+        s += std::to_string(t.groups[i]);
+      }
       return s;
     }
     default: return std::string(data_type_name(v.type));
@@ -641,11 +644,23 @@ std::string format_condition_value(const ConditionValue& c, bool address_field) 
     case DataType::FWP_V6_ADDR_MASK:
       return format_ipv6(c.v6Address) + "/" + std::to_string(c.v6PrefixLength);
     case DataType::FWP_RANGE_TYPE:
-      return "[" + format_scalar(c.scalar, address_field) + ", " + format_scalar(c.high, address_field) + "]";
+    {
+      std::string s = "[";
+      s += format_scalar(c.scalar, address_field);
+      s += ", ";
+      s += format_scalar(c.high, address_field);
+      s += ']';
+      return s;
+    }
     case DataType::FWP_BYTE_BLOB_TYPE:
     case DataType::FWP_UNICODE_STRING_TYPE:
     case DataType::FWP_SID:
-      return "\"" + format_bytes(c.bytes.data(), c.bytes.size()) + "\"";
+    {
+      std::string s = "\"";
+      s += format_bytes(c.bytes.data(), c.bytes.size());
+      s += '"';
+      return s;
+    }
     case DataType::FWP_BYTE_ARRAY6_TYPE:
       return c.bytes.size() == 6 ? format_mac(c.bytes.data()) : "(bad MAC)";
     case DataType::FWP_SECURITY_DESCRIPTOR_TYPE: {

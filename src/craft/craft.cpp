@@ -8,6 +8,15 @@
 namespace openwfp::craft {
 namespace {
 
+// to += from. Not vector::insert: g++ 12 at -O3 reports its inlined copy as
+// out of bounds (a false -Warray-bounds).
+void append(Bytes& to, const Bytes& from) {
+  if (from.empty()) return;
+  const size_t at = to.size();
+  to.resize(at + from.size());
+  std::memcpy(to.data() + at, from.data(), from.size());
+}
+
 void put16(Bytes& b, size_t at, uint16_t v) {
   b[at] = static_cast<uint8_t>(v >> 8);
   b[at + 1] = static_cast<uint8_t>(v);
@@ -49,8 +58,8 @@ Bytes tcp(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t fl
   t[12] = static_cast<uint8_t>((hl / 4) << 4);
   t[13] = flags;
   put16(t, 14, o.window);
-  t.insert(t.end(), opts.begin(), opts.end());
-  t.insert(t.end(), data.begin(), data.end());
+  append(t, opts);
+  append(t, data);
   return t;
 }
 
@@ -59,7 +68,7 @@ Bytes udp(uint16_t sport, uint16_t dport, const Bytes& data) {
   put16(u, 0, sport);
   put16(u, 2, dport);
   put16(u, 4, static_cast<uint16_t>(8 + data.size()));
-  u.insert(u.end(), data.begin(), data.end());
+  append(u, data);
   return u;
 }
 
@@ -69,7 +78,7 @@ Bytes icmp(uint8_t type, uint8_t code, uint16_t id, uint16_t seq, const Bytes& d
   i[1] = code;
   put16(i, 4, id);
   put16(i, 6, seq);
-  i.insert(i.end(), data.begin(), data.end());
+  append(i, data);
   return i;
 }
 
@@ -82,7 +91,7 @@ Bytes ipv4(uint32_t src, uint32_t dst, uint8_t protocol, const Bytes& l4, uint16
   ip[9] = protocol;
   put32(ip, 12, src);
   put32(ip, 16, dst);
-  ip.insert(ip.end(), l4.begin(), l4.end());
+  append(ip, l4);
   transport_set_checksum(ip.data(), protocol, 20, l4.size());
   ipv4_set_header_checksum(ip.data(), 20);
   return ip;
@@ -117,7 +126,7 @@ Bytes ipv6(const ByteArray16& src, const ByteArray16& dst, uint8_t next_header, 
   ip[7] = hop_limit;
   std::memcpy(ip.data() + 8, src.byteArray16, 16);
   std::memcpy(ip.data() + 24, dst.byteArray16, 16);
-  ip.insert(ip.end(), l4.begin(), l4.end());
+  append(ip, l4);
   transport_set_checksum(ip.data(), next_header, 40, l4.size());
   return ip;
 }
@@ -136,7 +145,7 @@ std::vector<Bytes> ipv6_fragments(const Bytes& datagram, uint32_t id, const std:
     const bool more = i < sizes.size();
     put16(fh, 2, static_cast<uint16_t>(offset | (more ? 1 : 0)));
     put32(fh, 4, id);
-    f.insert(f.end(), fh.begin(), fh.end());
+    append(f, fh);
     f.insert(f.end(), datagram.begin() + static_cast<std::ptrdiff_t>(40 + offset),
              datagram.begin() + static_cast<std::ptrdiff_t>(40 + offset + len));
     put16(f, 4, static_cast<uint16_t>(8 + len));
@@ -153,7 +162,7 @@ Bytes ethernet(const Bytes& ip, bool from_host) {
     f[6 + i] = from_host ? kHostMac[i] : kPeerMac[i];
   }
   put16(f, 12, (ip[0] >> 4) == 6 ? 0x86DD : 0x0800);
-  f.insert(f.end(), ip.begin(), ip.end());
+  append(f, ip);
   return f;
 }
 

@@ -12,7 +12,12 @@ Status fail(std::string* why, Status s, std::string text) {
 }
 
 std::string quoted(std::string_view name, const Guid& key) {
-  if (!name.empty()) return "'" + std::string(name) + "'";
+  if (!name.empty()) {
+    std::string s = "'";
+    s += name;
+    s += '\'';
+    return s;
+  }
   return key.to_string();
 }
 

@@ -385,7 +385,12 @@ PolicyError make_error(std::string_view text, std::string_view file, const std::
 
 std::string PolicyError::to_string() const {
   std::string s = file;
-  if (line > 0) s += ":" + std::to_string(line) + ":" + std::to_string(column);
+  if (line > 0) {
+    s += ':';
+    s += std::to_string(line);
+    s += ':';
+    s += std::to_string(column);
+  }
   s += ": ";
   if (!path.empty()) s += path + ": ";
   s += message;
