@@ -34,13 +34,14 @@ struct TransactionNotes;
 
 // Which compiled classifier the engine builds for each layer.
 enum class ClassifierKind : uint8_t {
+  TUPLE,      // tuple tables: hash probes on the bits rules share, exact checks (the default)
   LINEAR,     // compiled interval rules scanned in weight order
   REFERENCE,  // the plain reference evaluation (for checking)
 };
 
 struct EngineOptions {
   std::chrono::milliseconds transactionWait{15000};  // bound on waiting for the transaction lock
-  ClassifierKind classifier = ClassifierKind::LINEAR;
+  ClassifierKind classifier = ClassifierKind::TUPLE;
   uint32_t maxCallouts = 4096;  // run-time callout ids
 };
 

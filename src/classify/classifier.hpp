@@ -40,6 +40,9 @@ struct RuleInput {
 
 // Scans compiled rules in order: interval tests per field group.
 std::unique_ptr<Classifier> build_linear_classifier(std::span<const RuleInput> rules);
+// Tuple tables: hash tables keyed on the leading bits rules share per field,
+// probed in order of their first rule (tuple_classifier.cpp).
+std::unique_ptr<Classifier> build_tuple_classifier(std::span<const RuleInput> rules);
 // The plain reference evaluation: every condition through match_condition,
 // grouped by field as the model says. Used to check the others.
 std::unique_ptr<Classifier> build_reference_classifier(std::span<const RuleInput> rules);

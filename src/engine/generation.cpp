@@ -104,8 +104,11 @@ std::unique_ptr<Generation> build_generation(std::shared_ptr<const Model> model,
     std::vector<classify::RuleInput> rules;
     rules.reserve(table->filters.size());
     for (const CompiledFilter& f : table->filters) rules.push_back({f.ruleConditions});
-    table->classifier = kind == ClassifierKind::REFERENCE ? classify::build_reference_classifier(rules)
-                                                          : classify::build_linear_classifier(rules);
+    switch (kind) {
+      case ClassifierKind::REFERENCE: table->classifier = classify::build_reference_classifier(rules); break;
+      case ClassifierKind::LINEAR: table->classifier = classify::build_linear_classifier(rules); break;
+      case ClassifierKind::TUPLE: table->classifier = classify::build_tuple_classifier(rules); break;
+    }
     gen->layers[id] = std::move(table);
   }
   return gen;

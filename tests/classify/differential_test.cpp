@@ -163,23 +163,33 @@ TEST(Differential, CompiledRulesMatchTheReferenceFilterByFilter) {
     }
     for (size_t r = 0; r < n_rules; ++r) inputs.push_back({rule_conditions[r]});
     auto linear = classify::build_linear_classifier(inputs);
+    auto tuple = classify::build_tuple_classifier(inputs);
     auto reference = classify::build_reference_classifier(inputs);
     for (int q = 0; q < 20; ++q) {
       RandomIncoming in(g, pools, L);
       const IncomingValues v = in.view();
-      // Every match, in order, from both.
+      // Every match, in order, from each; and the first match of every
+      // window [from, end) that a sublayer could be.
       uint32_t a = 0;
+      uint32_t t = 0;
       uint32_t b = 0;
       while (true) {
         a = linear->first_match(v, a, static_cast<uint32_t>(n_rules));
+        t = tuple->first_match(v, t, static_cast<uint32_t>(n_rules));
         b = reference->first_match(v, b, static_cast<uint32_t>(n_rules));
         ASSERT_EQ(a, b) << "seed " << seed << " query " << q;
+        ASSERT_EQ(t, b) << "tuple, seed " << seed << " query " << q;
         ++compared;
         if (a == classify::kNoMatch) break;
         ++matched;
         ++a;
+        ++t;
         ++b;
       }
+      const auto from = static_cast<uint32_t>(g.below(n_rules));
+      const auto end = from + static_cast<uint32_t>(g.below(n_rules - from + 1));
+      ASSERT_EQ(tuple->first_match(v, from, end), reference->first_match(v, from, end))
+          << "tuple window [" << from << ", " << end << "), seed " << seed << " query " << q;
     }
   }
   // The pools are chosen so that both outcomes are common.
@@ -195,7 +205,7 @@ TEST(Differential, EngineWithCompiledClassifierDecidesLikeTheReference) {
     Gen g(seed * 7919);
     const LayerInfo& L = layer(seed % 2 ? "ALE_AUTH_CONNECT_V4" : "ALE_AUTH_CONNECT_V6");
     EngineOptions compiled_options;
-    compiled_options.classifier = ClassifierKind::LINEAR;
+    compiled_options.classifier = seed % 2 == 0 ? ClassifierKind::LINEAR : ClassifierKind::TUPLE;
     EngineOptions reference_options;
     reference_options.classifier = ClassifierKind::REFERENCE;
     Engine compiled(compiled_options);

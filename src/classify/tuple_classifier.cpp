@@ -1,0 +1,355 @@
+// Tuple tables (tuple space search with TupleMerge's relaxed tuples).
+//
+// Each rule is a box over the layer's most-constrained fields (the hull of
+// each field's intervals). Its tuple is, per field, how many leading bits
+// every value in the box shares (a prefix length; 0 for a wildcard or a wide
+// range). Rules go into hash tables keyed on those leading bits: a table with
+// tuple T holds rules whose tuples are at least T in every field, hashed on
+// T's bits, so a query probes each table once with its own key masked to T.
+// Tuples are rounded down (TupleMerge's relaxation) so that few tables exist;
+// a bucket grows to at most kCollisionLimit rules before the rule goes to a
+// more specific table. Within a bucket, rules are in evaluation order and
+// are checked exactly: the box, then the whole compiled rule when the box is
+// not all of it (several intervals, residual conditions, other fields).
+//
+// A query takes the tables in order of their first rule and stops at the
+// first table that cannot hold a rule before the best match so far, so the
+// usual answer (an early rule) costs a few probes. Queries whose values lack
+// a boxed field's type take the plain ordered scan, as do layers with no
+// boxable field.
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <unordered_map>
+#include <vector>
+
+#include "classify/classifier.hpp"
+#include "openwfp/value.hpp"
+
+namespace openwfp::classify {
+namespace {
+
+constexpr size_t kMaxFields = 8;
+constexpr uint32_t kCollisionLimit = 16;
+
+struct Field {
+  uint16_t index = 0;
+  DataType type = DataType::FWP_EMPTY;
+  unsigned bits = 0;  // key width of the field's domain
+};
+
+unsigned domain_bits(DataType t) noexcept {
+  if (is_signed_integer(t)) return 64;  // keys of signed values are 64-bit with the sign bit flipped (key.hpp)
+  const unsigned w = integer_bits(t);
+  if (w != 0) return w;
+  return t == DataType::FWP_BYTE_ARRAY16_TYPE ? 128 : 0;
+}
+
+// The leading bits shared by every key in [low, high] of a `bits`-wide domain.
+unsigned common_prefix(Key low, Key high, unsigned bits) noexcept {
+  Key diff = low ^ high;
+  unsigned used = 0;
+  while (diff != 0) {
+    diff >>= 1;
+    ++used;
+  }
+  return bits - std::min(used, bits);
+}
+
+// TupleMerge's relaxation: prefix lengths rounded down to a coarse grid
+// (a quarter of the domain, at least 4 bits), exact values kept exact.
+unsigned relax(unsigned len, unsigned bits) noexcept {
+  if (len == bits) return len;
+  const unsigned step = std::max(4u, bits / 4);
+  return len - len % step;
+}
+
+template <typename W>
+W top_bits_mask(unsigned len, unsigned bits) noexcept {
+  if (len == 0) return 0;
+  const W domain = bits >= sizeof(W) * 8 ? ~W{0} : (W{1} << bits) - 1;
+  const W low_bits = len >= bits ? W{0} : (W{1} << (bits - len)) - 1;
+  return domain & ~low_bits;
+}
+
+inline uint64_t mix(uint64_t h, uint64_t v) noexcept {
+  h ^= v;
+  h *= 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 29);
+}
+inline uint64_t mix_word(uint64_t h, uint64_t v) noexcept { return mix(h, v); }
+inline uint64_t mix_word(uint64_t h, Key v) noexcept {
+  return mix(mix(h, static_cast<uint64_t>(v)), static_cast<uint64_t>(v >> 64));
+}
+
+template <typename W>
+class TupleClassifier final : public Classifier {
+ public:
+  TupleClassifier(std::vector<Rule> rules, std::vector<Field> fields) : rules_(std::move(rules)), fields_(std::move(fields)) {
+    build();
+  }
+
+  std::string_view name() const noexcept override { return "tuple"; }
+  size_t rule_count() const noexcept override { return rules_.size(); }
+
+  uint32_t first_match(const IncomingValues& values, uint32_t from, uint32_t end) const noexcept override {
+    end = std::min<uint32_t>(end, static_cast<uint32_t>(rules_.size()));
+    if (from >= end) return kNoMatch;
+    std::array<W, kMaxFields> key{};
+    if (!extract(values, &key)) return scan(values, from, end);
+    uint32_t best = end;
+    const size_t nf = fields_.size();
+    for (const Table& t : tables_) {
+      if (t.minRule >= best) break;
+      if (t.maxRule < from) continue;
+      uint64_t h = 0;
+      for (size_t f = 0; f < nf; ++f) h = mix_word(h, key[f] & t.mask[f]);
+      for (uint32_t s = static_cast<uint32_t>(h) & t.slotMask;; s = (s + 1) & t.slotMask) {
+        const Slot& slot = slots_[t.firstSlot + s];
+        if (slot.count == 0) break;
+        if (slot.hash != h) continue;
+        for (uint32_t e = slot.begin; e < slot.begin + slot.count; ++e) {
+          const uint32_t r = entries_[e];
+          if (r >= best) break;
+          if (r < from) continue;
+          if (in_box(r, key) && (exact_[r] != 0 || rule_matches(rules_[r], values))) {
+            best = r;
+            break;
+          }
+        }
+        break;
+      }
+    }
+    return best < end ? best : kNoMatch;
+  }
+
+  size_t memory_bytes() const noexcept override {
+    size_t bytes = sizeof(*this) + tables_.capacity() * sizeof(Table) + slots_.capacity() * sizeof(Slot) +
+                   entries_.capacity() * sizeof(uint32_t) + boxes_.capacity() * sizeof(W) + exact_.capacity();
+    bytes += rules_.capacity() * sizeof(Rule);
+    for (const Rule& r : rules_) {
+      bytes += r.groups.capacity() * sizeof(FieldGroup);
+      for (const FieldGroup& g : r.groups) {
+        bytes += g.intervals.capacity() * sizeof(Interval) + g.residuals.capacity() * sizeof(ResidualCondition);
+      }
+    }
+    return bytes;
+  }
+
+  size_t table_count() const noexcept { return tables_.size(); }
+
+ private:
+  struct Table {
+    std::array<W, kMaxFields> mask{};
+    std::array<uint8_t, kMaxFields> len{};
+    uint32_t minRule = 0, maxRule = 0;
+    uint32_t firstSlot = 0, slotMask = 0;
+  };
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t begin = 0;
+    uint32_t count = 0;  // 0: empty
+  };
+
+  bool extract(const IncomingValues& values, std::array<W, kMaxFields>* key) const noexcept {
+    for (size_t f = 0; f < fields_.size(); ++f) {
+      const Field& field = fields_[f];
+      if (field.index >= values.valueCount) return false;
+      const Value& v = values.incomingValue[field.index].value;
+      Key k = 0;
+      if (v.type != field.type || !key_of(v, &k)) return false;
+      (*key)[f] = static_cast<W>(k);
+    }
+    return true;
+  }
+
+  bool in_box(uint32_t r, const std::array<W, kMaxFields>& key) const noexcept {
+    const W* box = &boxes_[static_cast<size_t>(r) * fields_.size() * 2];
+    for (size_t f = 0; f < fields_.size(); ++f) {
+      if (key[f] < box[2 * f] || key[f] > box[2 * f + 1]) return false;
+    }
+    return true;
+  }
+
+  uint32_t scan(const IncomingValues& values, uint32_t from, uint32_t end) const noexcept {
+    for (uint32_t i = from; i < end; ++i) {
+      if (rule_matches(rules_[i], values)) return i;
+    }
+    return kNoMatch;
+  }
+
+  void build() {
+    const size_t nf = fields_.size();
+    const auto n = static_cast<uint32_t>(rules_.size());
+    boxes_.assign(static_cast<size_t>(n) * nf * 2, W{0});
+    exact_.assign(n, 0);
+    std::vector<std::array<uint8_t, kMaxFields>> tuples(n);
+    for (uint32_t r = 0; r < n; ++r) box_rule(r, &tuples[r]);
+
+    // Assignment, in evaluation order (buckets stay sorted by rule).
+    struct Building {
+      std::array<uint8_t, kMaxFields> len{};
+      std::array<W, kMaxFields> mask{};
+      std::unordered_map<uint64_t, std::vector<uint32_t>> buckets;
+      uint32_t minRule = UINT32_MAX, maxRule = 0;
+    };
+    std::vector<Building> building;
+    auto hash_of = [&](const Building& b, uint32_t r) {
+      const W* box = &boxes_[static_cast<size_t>(r) * nf * 2];
+      uint64_t h = 0;
+      for (size_t f = 0; f < nf; ++f) h = mix_word(h, box[2 * f] & b.mask[f]);
+      return h;
+    };
+    auto find_table = [&](const std::array<uint8_t, kMaxFields>& len) -> Building* {
+      for (Building& b : building) {
+        if (b.len == len) return &b;
+      }
+      return nullptr;
+    };
+    auto make_table = [&](const std::array<uint8_t, kMaxFields>& len) -> Building* {
+      Building b;
+      b.len = len;
+      for (size_t f = 0; f < nf; ++f) b.mask[f] = top_bits_mask<W>(len[f], fields_[f].bits);
+      building.push_back(std::move(b));
+      return &building.back();
+    };
+    for (uint32_t r = 0; r < n; ++r) {
+      if (rules_[r].never) continue;
+      const auto& tr = tuples[r];
+      Building* chosen = nullptr;
+      unsigned chosenBits = 0;
+      for (Building& b : building) {
+        bool fits = true;
+        unsigned sum = 0;
+        for (size_t f = 0; f < nf && fits; ++f) {
+          fits = b.len[f] <= tr[f];
+          sum += b.len[f];
+        }
+        if (!fits || (chosen != nullptr && sum <= chosenBits)) continue;
+        auto it = b.buckets.find(hash_of(b, r));
+        if (it != b.buckets.end() && it->second.size() >= kCollisionLimit) continue;
+        chosen = &b;
+        chosenBits = sum;
+      }
+      if (chosen == nullptr) {
+        std::array<uint8_t, kMaxFields> relaxed{};
+        for (size_t f = 0; f < nf; ++f) relaxed[f] = static_cast<uint8_t>(relax(tr[f], fields_[f].bits));
+        chosen = find_table(relaxed);
+        if (chosen == nullptr) {
+          chosen = make_table(relaxed);
+        } else {
+          chosen = find_table(tr);
+          if (chosen == nullptr) chosen = make_table(tr);  // else: the rule's own tuple, full or not
+        }
+      }
+      chosen->buckets[hash_of(*chosen, r)].push_back(r);
+      chosen->minRule = std::min(chosen->minRule, r);
+      chosen->maxRule = std::max(chosen->maxRule, r);
+    }
+
+    // Freeze: tables by their first rule, open addressing per table.
+    std::sort(building.begin(), building.end(),
+              [](const Building& a, const Building& b) { return a.minRule < b.minRule; });
+    for (const Building& b : building) {
+      if (b.buckets.empty()) continue;
+      Table t;
+      t.mask = b.mask;
+      t.len = b.len;
+      t.minRule = b.minRule;
+      t.maxRule = b.maxRule;
+      uint32_t size = 1;
+      while (size < b.buckets.size() * 2) size <<= 1;
+      t.firstSlot = static_cast<uint32_t>(slots_.size());
+      t.slotMask = size - 1;
+      slots_.resize(slots_.size() + size);
+      for (const auto& [h, rulesIn] : b.buckets) {
+        uint32_t s = static_cast<uint32_t>(h) & t.slotMask;
+        while (slots_[t.firstSlot + s].count != 0) s = (s + 1) & t.slotMask;
+        Slot& slot = slots_[t.firstSlot + s];
+        slot.hash = h;
+        slot.begin = static_cast<uint32_t>(entries_.size());
+        slot.count = static_cast<uint32_t>(rulesIn.size());
+        entries_.insert(entries_.end(), rulesIn.begin(), rulesIn.end());
+      }
+      tables_.push_back(t);
+    }
+    slots_.shrink_to_fit();
+    entries_.shrink_to_fit();
+  }
+
+  // The rule's box and tuple; whether the box is the whole rule.
+  void box_rule(uint32_t r, std::array<uint8_t, kMaxFields>* tuple) {
+    const Rule& rule = rules_[r];
+    const size_t nf = fields_.size();
+    W* box = &boxes_[static_cast<size_t>(r) * nf * 2];
+    bool exact = !rule.never;
+    size_t boxedGroups = 0;
+    for (size_t f = 0; f < nf; ++f) {
+      const Field& field = fields_[f];
+      box[2 * f] = 0;
+      box[2 * f + 1] = static_cast<W>(field.bits >= sizeof(W) * 8 ? ~W{0} : (W{1} << field.bits) - 1);
+      (*tuple)[f] = 0;
+      const FieldGroup* g = nullptr;
+      for (const FieldGroup& candidate : rule.groups) {
+        if (candidate.fieldIndex == field.index) g = &candidate;
+      }
+      if (g == nullptr) continue;
+      ++boxedGroups;
+      if (g->intervals.empty() || !g->residuals.empty() || g->intervals.size() != 1) exact = false;
+      if (g->intervals.empty() || !g->residuals.empty()) continue;  // box stays the whole domain
+      const Key low = g->intervals.front().low, high = g->intervals.back().high;
+      box[2 * f] = static_cast<W>(low);
+      box[2 * f + 1] = static_cast<W>(high);
+      (*tuple)[f] = static_cast<uint8_t>(common_prefix(low, high, field.bits));
+    }
+    if (boxedGroups != rule.groups.size()) exact = false;  // conditions on fields outside the box
+    exact_[r] = exact ? 1 : 0;
+  }
+
+  std::vector<Rule> rules_;
+  std::vector<Field> fields_;
+  std::vector<W> boxes_;         // [rule][field][low, high]
+  std::vector<uint8_t> exact_;   // [rule] the box is the whole rule
+  std::vector<Table> tables_;    // by first rule
+  std::vector<Slot> slots_;      // every table's open-addressing slots
+  std::vector<uint32_t> entries_;  // bucket contents, rule indices in evaluation order
+};
+
+// The fields to box: those that rules constrain with intervals most often.
+std::vector<Field> choose_fields(const std::vector<Rule>& rules) {
+  std::unordered_map<uint16_t, std::pair<size_t, DataType>> counts;
+  for (const Rule& r : rules) {
+    for (const FieldGroup& g : r.groups) {
+      if (g.intervals.empty() || domain_bits(g.fieldType) == 0) continue;
+      auto& c = counts[g.fieldIndex];
+      ++c.first;
+      c.second = g.fieldType;
+    }
+  }
+  std::vector<Field> fields;
+  std::vector<std::pair<size_t, uint16_t>> order;
+  for (const auto& [index, c] : counts) order.emplace_back(c.first, index);
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  for (size_t i = 0; i < order.size() && i < kMaxFields; ++i) {
+    const DataType type = counts[order[i].second].second;
+    fields.push_back({order[i].second, type, domain_bits(type)});
+  }
+  std::sort(fields.begin(), fields.end(), [](const Field& a, const Field& b) { return a.index < b.index; });
+  return fields;
+}
+
+}  // namespace
+
+std::unique_ptr<Classifier> build_tuple_classifier(std::span<const RuleInput> rules) {
+  std::vector<Rule> compiled;
+  compiled.reserve(rules.size());
+  for (const RuleInput& r : rules) compiled.push_back(compile_rule(r.conditions));
+  std::vector<Field> fields = choose_fields(compiled);
+  const bool wide = std::any_of(fields.begin(), fields.end(), [](const Field& f) { return f.bits > 64; });
+  if (wide) return std::make_unique<TupleClassifier<Key>>(std::move(compiled), std::move(fields));
+  return std::make_unique<TupleClassifier<uint64_t>>(std::move(compiled), std::move(fields));
+}
+
+}  // namespace openwfp::classify
