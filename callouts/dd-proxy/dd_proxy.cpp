@@ -18,9 +18,9 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <new>
 #include <string>
 
+#include "common/plugin_support.hpp"
 #include "dd-proxy/options.hpp"
 #include "dd-proxy/plugin.hpp"
 #include "dd-proxy/rewrite.hpp"
@@ -33,14 +33,10 @@
 namespace openwfp::callouts::dd_proxy {
 namespace {
 
-std::atomic<const openwfp_plugin_host*> g_host{nullptr};
-constexpr uint8_t kUdp = 17;
+using plugin_support::Counter;
 
-struct Counter {
-  std::atomic<uint64_t> value{0};
-  void add() noexcept { value.fetch_add(1, std::memory_order_relaxed); }
-  unsigned long long get() const noexcept { return value.load(std::memory_order_relaxed); }
-};
+plugin_support::HostHolder g_host;
+constexpr uint8_t kUdp = 17;
 
 struct Proxy;
 
@@ -106,11 +102,6 @@ struct Proxy {
     p->taken.store(false, std::memory_order_release);
   }
 };
-
-Proxy* proxy_for(uint32_t calloutId) noexcept {
-  const openwfp_plugin_host* host = g_host.load(std::memory_order_acquire);
-  return host != nullptr ? static_cast<Proxy*>(host->instance_for_callout(calloutId)) : nullptr;
-}
 
 struct DatagramLayer {
   uint8_t ipVersion;
@@ -257,7 +248,7 @@ void datagram(Proxy& self, const IncomingValues& values, const IncomingMetadata&
 
 void classify(const IncomingValues* values, const IncomingMetadata* meta, void* layerData, const void*,
               const FilterView* filter, uint64_t, ClassifyOut* out) {
-  Proxy* self = proxy_for(filter->action.calloutId);
+  Proxy* self = g_host.instance_for<Proxy>(filter->action.calloutId);
   if (self == nullptr) return;  // being registered or unregistered
   if ((out->rights & FWPS_RIGHT_ACTION_WRITE) == 0) return;
   switch (values->layerId) {
@@ -267,35 +258,24 @@ void classify(const IncomingValues* values, const IncomingMetadata* meta, void* 
   }
 }
 
-Status notify(NotifyType, const Guid*, FilterView*) { return Status::SUCCESS; }
-
-openwfp_status refuse(char* error, size_t errorSize, const std::string& message) {
-  std::snprintf(error, errorSize, "%s", message.c_str());
-  return OPENWFP_STATUS_INVALID_PARAMETER;
-}
-
 openwfp_status create(const openwfp_plugin_host* host, const char* instanceName, const char* optionsJson,
                       void** instance, char* error, size_t errorSize) {
-  try {
-    Options options;
-    std::string why;
-    if (!parse_options(optionsJson, &options, &why)) return refuse(error, errorSize, why);
-    auto self = std::make_unique<Proxy>(instanceName, options);
-    for (uint32_t i = 0; i < options.maxPending; ++i) {
-      self->records[i].owner = self.get();
-      dispatch::KeInitializeDpc(&self->records[i].dpc, deferred, &self->records[i]);
-    }
-    if (FwpsInjectionHandleCreate0(WFP_AF_UNSPEC, FWPS_INJECTION_TYPE_NETWORK, &self->injection) != Status::SUCCESS) {
-      return refuse(error, errorSize, "cannot create an injection handle");
-    }
-    g_host.store(host, std::memory_order_release);
-    *instance = self.release();
-    return OPENWFP_STATUS_SUCCESS;
-  } catch (const std::bad_alloc&) {
-    return refuse(error, errorSize, "out of memory for the pending records");
-  } catch (...) {
-    return refuse(error, errorSize, "cannot create the instance");
-  }
+  return plugin_support::create_instance(
+      g_host, host, instance, error, errorSize, "out of memory for the pending records",
+      [&](std::string* why) -> std::unique_ptr<Proxy> {
+        Options options;
+        if (!parse_options(optionsJson, &options, why)) return nullptr;
+        auto self = std::make_unique<Proxy>(instanceName, options);
+        for (uint32_t i = 0; i < options.maxPending; ++i) {
+          self->records[i].owner = self.get();
+          dispatch::KeInitializeDpc(&self->records[i].dpc, deferred, &self->records[i]);
+        }
+        if (FwpsInjectionHandleCreate0(WFP_AF_UNSPEC, FWPS_INJECTION_TYPE_NETWORK, &self->injection) !=
+            Status::SUCCESS) {
+          return plugin_support::fail(why, "cannot create an injection handle");
+        }
+        return self;
+      });
 }
 
 void destroy(void* instance) {
@@ -309,23 +289,14 @@ void destroy(void* instance) {
                 self->name.c_str(), self->redirected.get(), self->restored.get(), self->selfInjected.get(),
                 self->poolFull.get(), self->options.maxPending, self->copyFailed.get(), self->dpcRefused.get(),
                 self->unknownReply.get(), self->injectFailed.get());
-  const openwfp_plugin_host* host = g_host.load(std::memory_order_acquire);
-  if (host != nullptr) host->log_message(self->injectFailed.get() == 0 ? OPENWFP_LOG_INFO : OPENWFP_LOG_WARNING, line);
+  g_host.log_summary(self->injectFailed.get() == 0, line);
 }
 
-const openwfp_plugin kDdProxy = {
-    OPENWFP_PLUGIN_ABI_VERSION,
-    static_cast<uint32_t>(sizeof(openwfp_plugin)),
+const openwfp_plugin kDdProxy = plugin_support::plugin_descriptor(
     "dd-proxy",
     "redirects outbound UDP to one port to another address and port, replies rewritten back "
     "(options: from_port, to_address, to_port, max_pending)",
-    &create,
-    &destroy,
-    0,
-    &classify,
-    &notify,
-    nullptr,
-};
+    &create, &destroy, &classify);
 
 }  // namespace
 

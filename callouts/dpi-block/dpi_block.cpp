@@ -7,13 +7,11 @@
 // called with: contexts are per flow and callout id). Every indication is
 // scanned in place into its direction's stream; a match drops the
 // connection. flowDeleteFn gives the streams back.
-#include <atomic>
-#include <cstdio>
 #include <memory>
-#include <new>
 #include <string>
 #include <vector>
 
+#include "common/plugin_support.hpp"
 #include "dpi-block/flow_streams.hpp"
 #include "dpi-block/matcher.hpp"
 #include "dpi-block/options.hpp"
@@ -27,15 +25,9 @@
 namespace openwfp::callouts::dpi {
 namespace {
 
-// The host table is one for the whole process (plugin.h); classifyFn and
-// flowDeleteFn need it to find their instance.
-std::atomic<const openwfp_plugin_host*> g_host{nullptr};
+using plugin_support::Counter;
 
-struct Counter {
-  std::atomic<uint64_t> value{0};
-  void add(uint64_t n = 1) noexcept { value.fetch_add(n, std::memory_order_relaxed); }
-  unsigned long long get() const noexcept { return value.load(std::memory_order_relaxed); }
-};
+plugin_support::HostHolder g_host;
 
 struct DpiBlock {
   std::string name;
@@ -55,11 +47,6 @@ struct DpiBlock {
   Counter bytesUnscanned;                       // bytes the two cases above let through, and bytes the chain lacked
   Counter holes;                                // indications after bytes the capture lost
 };
-
-DpiBlock* instance_for(uint32_t calloutId) noexcept {
-  const openwfp_plugin_host* host = g_host.load(std::memory_order_acquire);
-  return host != nullptr ? static_cast<DpiBlock*>(host->instance_for_callout(calloutId)) : nullptr;
-}
 
 void close_streams(DpiBlock& self, FlowStreams s) noexcept {
   if (s.send != 0) self.matcher->close_stream(s.send, *self.closing);
@@ -125,37 +112,26 @@ void warm_up(DpiBlock& self) noexcept {
   self.warmUp = self.matcher->stats();
 }
 
-openwfp_status refuse(char* error, size_t errorSize, const std::string& message) {
-  std::snprintf(error, errorSize, "%s", message.c_str());
-  return OPENWFP_STATUS_INVALID_PARAMETER;
-}
-
 openwfp_status create(const openwfp_plugin_host* host, const char* instanceName, const char* optionsJson,
                       void** instance, char* error, size_t errorSize) {
-  try {
-    std::vector<Pattern> patterns;
-    MatcherConfig config;
-    std::string why;
-    if (!parse_options(optionsJson, &patterns, &config, &why)) return refuse(error, errorSize, why);
-    auto self = std::make_unique<DpiBlock>();
-    self->name = instanceName;
-    self->matcher = Matcher::create(patterns, config, &why);
-    if (self->matcher == nullptr) return refuse(error, errorSize, why);
-    self->scratches = std::make_unique<ScratchPool>(*self->matcher, default_scratch_count());
-    self->closing = self->matcher->make_scratch();
-    if (self->scratches->size() == 0 || self->closing == nullptr) {
-      return refuse(error, errorSize, "out of memory for Hyperscan scratch space");
-    }
-    self->matchesByPattern = std::make_unique<Counter[]>(patterns.size());
-    warm_up(*self);
-    g_host.store(host, std::memory_order_release);
-    *instance = self.release();
-    return OPENWFP_STATUS_SUCCESS;
-  } catch (const std::bad_alloc&) {
-    return refuse(error, errorSize, "out of memory");
-  } catch (...) {
-    return refuse(error, errorSize, "cannot create the instance");
-  }
+  return plugin_support::create_instance(
+      g_host, host, instance, error, errorSize, "out of memory", [&](std::string* why) -> std::unique_ptr<DpiBlock> {
+        std::vector<Pattern> patterns;
+        MatcherConfig config;
+        if (!parse_options(optionsJson, &patterns, &config, why)) return nullptr;
+        auto self = std::make_unique<DpiBlock>();
+        self->name = instanceName;
+        self->matcher = Matcher::create(patterns, config, why);
+        if (self->matcher == nullptr) return nullptr;
+        self->scratches = std::make_unique<ScratchPool>(*self->matcher, default_scratch_count());
+        self->closing = self->matcher->make_scratch();
+        if (self->scratches->size() == 0 || self->closing == nullptr) {
+          return plugin_support::fail(why, "out of memory for Hyperscan scratch space");
+        }
+        self->matchesByPattern = std::make_unique<Counter[]>(patterns.size());
+        warm_up(*self);
+        return self;
+      });
 }
 
 // The instance's counters, for the log when it goes.
@@ -185,10 +161,9 @@ std::string summary(const DpiBlock& self) {
 
 void destroy(void* instance) {
   std::unique_ptr<DpiBlock> self(static_cast<DpiBlock*>(instance));
-  const openwfp_plugin_host* host = g_host.load(std::memory_order_acquire);
-  if (host == nullptr) return;
+  if (g_host.get() == nullptr) return;
   try {
-    host->log_message(OPENWFP_LOG_INFO, summary(*self).c_str());
+    g_host.log(OPENWFP_LOG_INFO, summary(*self).c_str());
   } catch (...) {
     // No summary without memory for it; the instance goes all the same.
   }
@@ -196,7 +171,7 @@ void destroy(void* instance) {
 
 void classify(const IncomingValues* values, const IncomingMetadata* meta, void* layerData, const void*,
               const FilterView* filter, uint64_t flowContext, ClassifyOut* classifyOut) {
-  DpiBlock* self = instance_for(filter->action.calloutId);
+  DpiBlock* self = g_host.instance_for<DpiBlock>(filter->action.calloutId);
   // No instance: being registered or unregistered. No write right: a filter
   // above made a hard decision that a drop may not overrule.
   if (self == nullptr || (classifyOut->rights & FWPS_RIGHT_ACTION_WRITE) == 0) return;
@@ -232,27 +207,16 @@ void classify(const IncomingValues* values, const IncomingMetadata* meta, void* 
   classifyOut->actionType = FWP_ACTION_NONE;
 }
 
-Status notify(NotifyType, const Guid*, FilterView*) { return Status::SUCCESS; }
-
 void flow_delete(uint16_t, uint32_t calloutId, uint64_t flowContext) {
-  DpiBlock* self = instance_for(calloutId);
+  DpiBlock* self = g_host.instance_for<DpiBlock>(calloutId);
   FlowStreams streams;
   if (self == nullptr || !unpack_flow_streams(flowContext, &streams)) return;
   close_streams(*self, streams);
 }
 
-const openwfp_plugin kDpiBlock = {
-    OPENWFP_PLUGIN_ABI_VERSION,
-    static_cast<uint32_t>(sizeof(openwfp_plugin)),
-    "dpi-block",
-    "drops TCP connections whose bytes match a Hyperscan pattern (options: patterns, max_streams)",
-    &create,
-    &destroy,
-    0,
-    &classify,
-    &notify,
-    &flow_delete,
-};
+const openwfp_plugin kDpiBlock = plugin_support::plugin_descriptor(
+    "dpi-block", "drops TCP connections whose bytes match a Hyperscan pattern (options: patterns, max_streams)",
+    &create, &destroy, &classify, &flow_delete);
 
 }  // namespace
 

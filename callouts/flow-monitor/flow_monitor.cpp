@@ -14,9 +14,9 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <new>
 #include <string>
 
+#include "common/plugin_support.hpp"
 #include "flow-monitor/options.hpp"
 #include "flow-monitor/plugin.hpp"
 #include "flow-monitor/record_pool.hpp"
@@ -28,17 +28,11 @@
 namespace openwfp::callouts::flow_monitor {
 namespace {
 
-// The host table is one for the whole process (plugin.h); classifyFn and
-// flowDeleteFn need it to find their instance.
-std::atomic<const openwfp_plugin_host*> g_host{nullptr};
+using plugin_support::Counter;
+
+plugin_support::HostHolder g_host;
 
 constexpr uint8_t kTcp = 6;
-
-struct Counter {
-  std::atomic<uint64_t> value{0};
-  void add() noexcept { value.fetch_add(1, std::memory_order_relaxed); }
-  unsigned long long get() const noexcept { return value.load(std::memory_order_relaxed); }
-};
 
 struct Monitor {
   Monitor(std::string n, uint32_t maxFlows) : name(std::move(n)), pool(maxFlows) {}
@@ -79,11 +73,6 @@ constexpr EstablishedLayer kEstablishedV6{FWPS_LAYER_STREAM_V6,
                                           FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_IP_PROTOCOL,
                                           FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_DIRECTION,
                                           FWPS_FIELD_ALE_FLOW_ESTABLISHED_V6_MAX};
-
-Monitor* monitor_for(uint32_t calloutId) noexcept {
-  const openwfp_plugin_host* host = g_host.load(std::memory_order_acquire);
-  return host != nullptr ? static_cast<Monitor*>(host->instance_for_callout(calloutId)) : nullptr;
-}
 
 bool read_address(const Value& v, uint8_t ipVersion, std::array<uint8_t, 16>* out) noexcept {
   if (ipVersion == 4) {
@@ -128,8 +117,7 @@ void flow_established(Monitor& self, const IncomingValues& values, const Incomin
     self.noFlowHandle.add();
     return;
   }
-  const openwfp_plugin_host* host = g_host.load(std::memory_order_acquire);
-  const uint32_t streamCallout = host->callout_id_for_layer(&self, layer.streamLayer);
+  const uint32_t streamCallout = g_host.get()->callout_id_for_layer(&self, layer.streamLayer);
   if (streamCallout == 0) {
     self.noStreamCallout.add();
     return;
@@ -178,30 +166,21 @@ void stream_data(Monitor& self, const void* layerData, uint64_t flowContext) noe
   }
 }
 
-openwfp_status refuse(char* error, size_t errorSize, const std::string& message) {
-  std::snprintf(error, errorSize, "%s", message.c_str());
-  return OPENWFP_STATUS_INVALID_PARAMETER;
-}
-
 openwfp_status create(const openwfp_plugin_host* host, const char* instanceName, const char* optionsJson,
                       void** instance, char* error, size_t errorSize) {
   if (!OPENWFP_PLUGIN_HOST_HAS(host, callout_id_for_layer)) {
-    return refuse(error, errorSize, "this host's plugin table has no callout_id_for_layer (a newer openwfp is needed)");
+    return plugin_support::refuse(error, errorSize,
+                                  "this host's plugin table has no callout_id_for_layer (a newer openwfp is needed)");
   }
-  try {
-    Options options;
-    std::string why;
-    if (!parse_options(optionsJson, &options, &why)) return refuse(error, errorSize, why);
-    auto self = std::make_unique<Monitor>(instanceName, options.maxFlows);
-    if (!self->report.open(options.report, &why)) return refuse(error, errorSize, "/report: " + why);
-    g_host.store(host, std::memory_order_release);
-    *instance = self.release();
-    return OPENWFP_STATUS_SUCCESS;
-  } catch (const std::bad_alloc&) {
-    return refuse(error, errorSize, "out of memory for the record pool");
-  } catch (...) {
-    return refuse(error, errorSize, "cannot create the instance");
-  }
+  return plugin_support::create_instance(
+      g_host, host, instance, error, errorSize, "out of memory for the record pool",
+      [&](std::string* why) -> std::unique_ptr<Monitor> {
+        Options options;
+        if (!parse_options(optionsJson, &options, why)) return nullptr;
+        auto self = std::make_unique<Monitor>(instanceName, options.maxFlows);
+        if (!self->report.open(options.report, why)) return plugin_support::fail(why, "/report: " + *why);
+        return self;
+      });
 }
 
 void destroy(void* instance) {
@@ -217,13 +196,12 @@ void destroy(void* instance) {
                 self->noFlowHandle.get(), self->associateRefused.get(), self->unknownContext.get(),
                 static_cast<unsigned long long>(self->report.write_errors()),
                 written ? "" : "; the report could not be completed");
-  const openwfp_plugin_host* host = g_host.load(std::memory_order_acquire);
-  if (host != nullptr) host->log_message(written ? OPENWFP_LOG_INFO : OPENWFP_LOG_ERROR, line);
+  g_host.log(written ? OPENWFP_LOG_INFO : OPENWFP_LOG_ERROR, line);
 }
 
 void classify(const IncomingValues* values, const IncomingMetadata* meta, void* layerData, const void*,
               const FilterView* filter, uint64_t flowContext, ClassifyOut* classifyOut) {
-  Monitor* self = monitor_for(filter->action.calloutId);
+  Monitor* self = g_host.instance_for<Monitor>(filter->action.calloutId);
   if (self == nullptr) return;  // being registered or unregistered
   // An inspection callout: it watches and never decides.
   if ((classifyOut->rights & FWPS_RIGHT_ACTION_WRITE) != 0) classifyOut->actionType = FWP_ACTION_CONTINUE;
@@ -236,10 +214,8 @@ void classify(const IncomingValues* values, const IncomingMetadata* meta, void* 
   }
 }
 
-Status notify(NotifyType, const Guid*, FilterView*) { return Status::SUCCESS; }
-
 void flow_delete(uint16_t, uint32_t calloutId, uint64_t flowContext) {
-  Monitor* self = monitor_for(calloutId);
+  Monitor* self = g_host.instance_for<Monitor>(calloutId);
   if (self == nullptr) return;
   const auto id = flowContext <= UINT32_MAX ? static_cast<uint32_t>(flowContext) : 0u;
   const FlowRecord* r = self->pool.find(id);
@@ -251,18 +227,9 @@ void flow_delete(uint16_t, uint32_t calloutId, uint64_t flowContext) {
   self->pool.release(id);
 }
 
-const openwfp_plugin kFlowMonitor = {
-    OPENWFP_PLUGIN_ABI_VERSION,
-    static_cast<uint32_t>(sizeof(openwfp_plugin)),
-    "flow-monitor",
-    "bytes per direction of each TCP flow, one JSON line per flow (options: report, max_flows)",
-    &create,
-    &destroy,
-    0,
-    &classify,
-    &notify,
-    &flow_delete,
-};
+const openwfp_plugin kFlowMonitor = plugin_support::plugin_descriptor(
+    "flow-monitor", "bytes per direction of each TCP flow, one JSON line per flow (options: report, max_flows)",
+    &create, &destroy, &classify, &flow_delete);
 
 }  // namespace
 

@@ -23,9 +23,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
-#include <new>
 #include <string>
 
+#include "common/plugin_support.hpp"
 #include "inspect/options.hpp"
 #include "inspect/plugin.hpp"
 #include "inspect/slot_pool.hpp"
@@ -38,13 +38,9 @@
 namespace openwfp::callouts::inspect {
 namespace {
 
-std::atomic<const openwfp_plugin_host*> g_host{nullptr};
+using plugin_support::Counter;
 
-struct Counter {
-  std::atomic<uint64_t> value{0};
-  void add() noexcept { value.fetch_add(1, std::memory_order_relaxed); }
-  unsigned long long get() const noexcept { return value.load(std::memory_order_relaxed); }
-};
+plugin_support::HostHolder g_host;
 
 struct Inspector;
 
@@ -115,11 +111,6 @@ struct Inspector {
     slots.release(p->id);
   }
 };
-
-Inspector* inspector_for(uint32_t calloutId) noexcept {
-  const openwfp_plugin_host* host = g_host.load(std::memory_order_acquire);
-  return host != nullptr ? static_cast<Inspector*>(host->instance_for_callout(calloutId)) : nullptr;
-}
 
 // Where the ALE layers keep the fields the callout reads.
 struct AleLayer {
@@ -346,7 +337,7 @@ void transport(Inspector& self, const IncomingMetadata& meta, void* layerData, b
 
 void classify(const IncomingValues* values, const IncomingMetadata* meta, void* layerData, const void*,
               const FilterView* filter, uint64_t, ClassifyOut* out) {
-  Inspector* self = inspector_for(filter->action.calloutId);
+  Inspector* self = g_host.instance_for<Inspector>(filter->action.calloutId);
   if (self == nullptr) return;  // being registered or unregistered
   if ((out->rights & FWPS_RIGHT_ACTION_WRITE) == 0) return;  // a higher filter decided for good
   AleLayer layer;
@@ -363,37 +354,26 @@ void classify(const IncomingValues* values, const IncomingMetadata* meta, void* 
   }
 }
 
-Status notify(NotifyType, const Guid*, FilterView*) { return Status::SUCCESS; }
-
-openwfp_status refuse(char* error, size_t errorSize, const std::string& message) {
-  std::snprintf(error, errorSize, "%s", message.c_str());
-  return OPENWFP_STATUS_INVALID_PARAMETER;
-}
-
 openwfp_status create(const openwfp_plugin_host* host, const char* instanceName, const char* optionsJson,
                       void** instance, char* error, size_t errorSize) {
-  try {
-    Options options;
-    std::string why;
-    if (!parse_options(optionsJson, &options, &why)) return refuse(error, errorSize, why);
-    auto self = std::make_unique<Inspector>(instanceName, options);
-    for (uint32_t i = 0; i < options.maxPending; ++i) {
-      Pending& p = self->records[i];
-      p.owner = self.get();
-      p.id = i + 1;
-      dispatch::KeInitializeDpc(&p.dpc, deferred, &p);
-    }
-    if (FwpsInjectionHandleCreate0(WFP_AF_UNSPEC, FWPS_INJECTION_TYPE_TRANSPORT, &self->injection) != Status::SUCCESS) {
-      return refuse(error, errorSize, "cannot create an injection handle");
-    }
-    g_host.store(host, std::memory_order_release);
-    *instance = self.release();
-    return OPENWFP_STATUS_SUCCESS;
-  } catch (const std::bad_alloc&) {
-    return refuse(error, errorSize, "out of memory for the pending records");
-  } catch (...) {
-    return refuse(error, errorSize, "cannot create the instance");
-  }
+  return plugin_support::create_instance(
+      g_host, host, instance, error, errorSize, "out of memory for the pending records",
+      [&](std::string* why) -> std::unique_ptr<Inspector> {
+        Options options;
+        if (!parse_options(optionsJson, &options, why)) return nullptr;
+        auto self = std::make_unique<Inspector>(instanceName, options);
+        for (uint32_t i = 0; i < options.maxPending; ++i) {
+          Pending& p = self->records[i];
+          p.owner = self.get();
+          p.id = i + 1;
+          dispatch::KeInitializeDpc(&p.dpc, deferred, &p);
+        }
+        if (FwpsInjectionHandleCreate0(WFP_AF_UNSPEC, FWPS_INJECTION_TYPE_TRANSPORT, &self->injection) !=
+            Status::SUCCESS) {
+          return plugin_support::fail(why, "cannot create an injection handle");
+        }
+        return self;
+      });
 }
 
 void destroy(void* instance) {
@@ -408,23 +388,14 @@ void destroy(void* instance) {
                 self->reinjected.get(), self->selfInjected.get(), self->leftToAle.get(), self->poolFull.get(),
                 self->slots.capacity(),
                 self->cloneFailed.get(), self->notPended.get(), self->dpcRefused.get(), self->injectFailed.get());
-  const openwfp_plugin_host* host = g_host.load(std::memory_order_acquire);
-  if (host != nullptr) host->log_message(self->injectFailed.get() == 0 ? OPENWFP_LOG_INFO : OPENWFP_LOG_WARNING, line);
+  g_host.log_summary(self->injectFailed.get() == 0, line);
 }
 
-const openwfp_plugin kInspect = {
-    OPENWFP_PLUGIN_ABI_VERSION,
-    static_cast<uint32_t>(sizeof(openwfp_plugin)),
+const openwfp_plugin kInspect = plugin_support::plugin_descriptor(
     "inspect",
     "pends ALE connect/accept and re-injects every packet of a permitted flow from a DPC "
     "(options: block_remote_port, max_pending)",
-    &create,
-    &destroy,
-    0,
-    &classify,
-    &notify,
-    nullptr,
-};
+    &create, &destroy, &classify);
 
 }  // namespace
 

@@ -11,16 +11,15 @@
 // Each indication is at most the stack's hold size plus one segment; the
 // callout copies it into a buffer owned by the instance (one data-path
 // thread per instance, as the replay runs; see README.md).
-#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <new>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "common/plugin_support.hpp"
 #include "openwfp/constants.hpp"
 #include "openwfp/fwps.hpp"
 #include "stream-edit/plugin.hpp"
@@ -28,7 +27,9 @@
 namespace openwfp::callouts::stream_edit {
 namespace {
 
-std::atomic<const openwfp_plugin_host*> g_host{nullptr};
+using plugin_support::Counter;
+
+plugin_support::HostHolder g_host;
 
 constexpr size_t kMaxIndication = 128 * 1024;
 constexpr size_t kMaxPattern = 4096;
@@ -41,50 +42,37 @@ struct Editor {
   netbuf::NetBufferListPool pool{64, static_cast<uint32_t>(kMaxIndication * 2), 0};
   std::vector<uint8_t> in = std::vector<uint8_t>(kMaxIndication);
   std::vector<uint8_t> out = std::vector<uint8_t>(kMaxIndication * 2);
-  std::atomic<uint64_t> replacements{0}, indications{0}, injectFailures{0}, tooLarge{0};
+  Counter replacements, indications, injectFailures, tooLarge;
 };
-
-Editor* editor_for(uint32_t calloutId) noexcept {
-  const openwfp_plugin_host* host = g_host.load(std::memory_order_acquire);
-  return host == nullptr ? nullptr : static_cast<Editor*>(host->instance_for_callout(calloutId));
-}
-
-openwfp_status refuse(char* error, size_t errorSize, const std::string& message) {
-  std::snprintf(error, errorSize, "%s", message.c_str());
-  return OPENWFP_STATUS_INVALID_PARAMETER;
-}
 
 openwfp_status create(const openwfp_plugin_host* host, const char* instanceName, const char* optionsJson,
                       void** instance, char* error, size_t errorSize) {
-  try {
-    const nlohmann::json o = nlohmann::json::parse(optionsJson != nullptr ? optionsJson : "{}", nullptr, false);
-    if (!o.is_object()) return refuse(error, errorSize, "/: options are a JSON object");
-    for (const auto& [key, value] : o.items()) {
-      if (key != "find" && key != "replace" && key != "comment") {
-        return refuse(error, errorSize, "/" + key + ": unknown option (find, replace)");
-      }
-      if (!value.is_string()) return refuse(error, errorSize, "/" + key + ": a string");
-    }
-    if (!o.contains("find") || !o.contains("replace")) {
-      return refuse(error, errorSize, "/: both \"find\" and \"replace\" are needed");
-    }
-    auto self = std::make_unique<Editor>();
-    self->name = instanceName;
-    self->find = o["find"].get<std::string>();
-    self->replace = o["replace"].get<std::string>();
-    if (self->find.empty() || self->find.size() > kMaxPattern) {
-      return refuse(error, errorSize, "/find: 1 to 4096 bytes");
-    }
-    if (self->replace.size() > kMaxPattern) return refuse(error, errorSize, "/replace: at most 4096 bytes");
-    if (FwpsInjectionHandleCreate0(WFP_AF_UNSPEC, FWPS_INJECTION_TYPE_STREAM, &self->injection) != Status::SUCCESS) {
-      return refuse(error, errorSize, "cannot create an injection handle");
-    }
-    g_host.store(host, std::memory_order_release);
-    *instance = self.release();
-    return OPENWFP_STATUS_SUCCESS;
-  } catch (const std::bad_alloc&) {
-    return refuse(error, errorSize, "out of memory");
-  }
+  using plugin_support::fail;
+  return plugin_support::create_instance(
+      g_host, host, instance, error, errorSize, "out of memory", [&](std::string* why) -> std::unique_ptr<Editor> {
+        const nlohmann::json o = nlohmann::json::parse(optionsJson != nullptr ? optionsJson : "{}", nullptr, false);
+        if (!o.is_object()) return fail(why, "/: options are a JSON object");
+        for (const auto& [key, value] : o.items()) {
+          if (key != "find" && key != "replace" && key != "comment") {
+            return fail(why, "/" + key + ": unknown option (find, replace)");
+          }
+          if (!value.is_string()) return fail(why, "/" + key + ": a string");
+        }
+        if (!o.contains("find") || !o.contains("replace")) {
+          return fail(why, "/: both \"find\" and \"replace\" are needed");
+        }
+        auto self = std::make_unique<Editor>();
+        self->name = instanceName;
+        self->find = o["find"].get<std::string>();
+        self->replace = o["replace"].get<std::string>();
+        if (self->find.empty() || self->find.size() > kMaxPattern) return fail(why, "/find: 1 to 4096 bytes");
+        if (self->replace.size() > kMaxPattern) return fail(why, "/replace: at most 4096 bytes");
+        if (FwpsInjectionHandleCreate0(WFP_AF_UNSPEC, FWPS_INJECTION_TYPE_STREAM, &self->injection) !=
+            Status::SUCCESS) {
+          return fail(why, "cannot create an injection handle");
+        }
+        return self;
+      });
 }
 
 void destroy(void* instance) {
@@ -92,14 +80,9 @@ void destroy(void* instance) {
   FwpsInjectionHandleDestroy0(self->injection);
   char line[256];
   std::snprintf(line, sizeof line, "stream-edit '%s': %llu indications, %llu replacements, %llu inject failures, "
-                "%llu indications too large to edit", self->name.c_str(),
-                static_cast<unsigned long long>(self->indications.load()),
-                static_cast<unsigned long long>(self->replacements.load()),
-                static_cast<unsigned long long>(self->injectFailures.load()),
-                static_cast<unsigned long long>(self->tooLarge.load()));
-  if (const openwfp_plugin_host* host = g_host.load(std::memory_order_acquire)) {
-    host->log_message(OPENWFP_LOG_INFO, line);
-  }
+                "%llu indications too large to edit", self->name.c_str(), self->indications.get(),
+                self->replacements.get(), self->injectFailures.get(), self->tooLarge.get());
+  g_host.log(OPENWFP_LOG_INFO, line);
 }
 
 void injected(void*, NetBufferList* nbl, bool) { netbuf::free_net_buffer_list(nbl); }
@@ -115,15 +98,15 @@ size_t partial_tail(const uint8_t* data, size_t n, const std::string& find) noex
 
 void classify(const IncomingValues*, const IncomingMetadata* meta, void* layerData, const void*,
               const FilterView* filter, uint64_t, ClassifyOut* out) {
-  Editor* self = editor_for(filter->action.calloutId);
+  Editor* self = g_host.instance_for<Editor>(filter->action.calloutId);
   auto* io = static_cast<StreamCalloutIoPacket*>(layerData);
   out->actionType = FWP_ACTION_PERMIT;
   if (self == nullptr || io == nullptr || io->streamData == nullptr) return;
   const StreamData& sd = *io->streamData;
-  ++self->indications;
+  self->indications.add();
   if (sd.dataLength == 0) return;  // a FIN or RST alone
   if (sd.dataLength > self->in.size()) {
-    ++self->tooLarge;  // permitted unedited (counted)
+    self->tooLarge.add();  // permitted unedited (counted)
     return;
   }
   size_t n = 0;
@@ -162,7 +145,7 @@ void classify(const IncomingValues*, const IncomingMetadata* meta, void* layerDa
   // Inject the rebuilt bytes in place of the decided ones, then block those.
   netbuf::NetBufferList* nbl = nullptr;
   if (netbuf::allocate_net_buffer_list(&self->pool, static_cast<uint32_t>(o), &nbl) != Status::SUCCESS) {
-    ++self->injectFailures;
+    self->injectFailures.add();
     return;  // no buffer: the data goes through unedited (counted)
   }
   uint32_t copied = 0;
@@ -172,10 +155,10 @@ void classify(const IncomingValues*, const IncomingMetadata* meta, void* layerDa
                                           0, direction, nbl, o, injected, nullptr);
   if (s != Status::SUCCESS) {
     netbuf::free_net_buffer_list(nbl);
-    ++self->injectFailures;
+    self->injectFailures.add();
     return;
   }
-  self->replacements += found;
+  self->replacements.add(found);
   if (tail > 0) {
     // NEED_MORE_DATA with countBytesEnforced: the stack ignores the action
     // type and permits the enforced bytes; but they were replaced: block them
@@ -187,20 +170,9 @@ void classify(const IncomingValues*, const IncomingMetadata* meta, void* layerDa
   out->actionType = FWP_ACTION_BLOCK;
 }
 
-Status notify(NotifyType, const Guid*, FilterView*) { return Status::SUCCESS; }
-
-const openwfp_plugin kStreamEdit = {
-    OPENWFP_PLUGIN_ABI_VERSION,
-    static_cast<uint32_t>(sizeof(openwfp_plugin)),
-    "stream-edit",
-    "finds and replaces a byte string in TCP streams at the STREAM layer (options: find, replace)",
-    &create,
-    &destroy,
-    0,
-    &classify,
-    &notify,
-    nullptr,
-};
+const openwfp_plugin kStreamEdit = plugin_support::plugin_descriptor(
+    "stream-edit", "finds and replaces a byte string in TCP streams at the STREAM layer (options: find, replace)",
+    &create, &destroy, &classify);
 
 }  // namespace
 

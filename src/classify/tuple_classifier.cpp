@@ -72,15 +72,16 @@ W top_bits_mask(unsigned len, unsigned bits) noexcept {
   return domain & ~low_bits;
 }
 
-inline uint64_t mix(uint64_t h, uint64_t v) noexcept {
-  h ^= v;
-  h *= 0x9E3779B97F4A7C15ull;
-  return h ^ (h >> 29);
+// The hash of a masked key: each field's word times its own odd constant,
+// summed (independent multiplies, no chain through the fields), then mixed.
+constexpr uint64_t kFieldMultiplier[kMaxFields] = {0x9E3779B97F4A7C15ull, 0xC2B2AE3D27D4EB4Full, 0x165667B19E3779F9ull,
+                                                   0xD6E8FEB86659FD93ull, 0xFF51AFD7ED558CCDull, 0xC4CEB9FE1A85EC53ull,
+                                                   0x94D049BB133111EBull, 0xBF58476D1CE4E5B9ull};
+inline uint64_t word_hash(uint64_t v, size_t f) noexcept { return v * kFieldMultiplier[f]; }
+inline uint64_t word_hash(Key v, size_t f) noexcept {
+  return (static_cast<uint64_t>(v) ^ (static_cast<uint64_t>(v >> 64) * 0x2545F4914F6CDD1Dull)) * kFieldMultiplier[f];
 }
-inline uint64_t mix_word(uint64_t h, uint64_t v) noexcept { return mix(h, v); }
-inline uint64_t mix_word(uint64_t h, Key v) noexcept {
-  return mix(mix(h, static_cast<uint64_t>(v)), static_cast<uint64_t>(v >> 64));
-}
+inline uint64_t finish_hash(uint64_t h) noexcept { return h ^ (h >> 31); }
 
 template <typename W>
 class TupleClassifier final : public Classifier {
@@ -103,16 +104,18 @@ class TupleClassifier final : public Classifier {
       if (t.minRule >= best) break;
       if (t.maxRule < from) continue;
       uint64_t h = 0;
-      for (size_t f = 0; f < nf; ++f) h = mix_word(h, key[f] & t.mask[f]);
+      for (size_t f = 0; f < nf; ++f) h += word_hash(key[f] & t.mask[f], f);
+      h = finish_hash(h);
       for (uint32_t s = static_cast<uint32_t>(h) & t.slotMask;; s = (s + 1) & t.slotMask) {
         const Slot& slot = slots_[t.firstSlot + s];
         if (slot.count == 0) break;
         if (slot.hash != h) continue;
-        for (uint32_t e = slot.begin; e < slot.begin + slot.count; ++e) {
-          const uint32_t r = entries_[e];
+        const W* entry = &entries_[static_cast<size_t>(slot.begin) * stride_];
+        for (uint32_t e = 0; e < slot.count; ++e, entry += stride_) {
+          const auto r = static_cast<uint32_t>(entry[0]);
           if (r >= best) break;
           if (r < from) continue;
-          if (in_box(r, key) && (exact_[r] != 0 || rule_matches(rules_[r], values))) {
+          if (in_box(entry + 1, key, nf) && ((entry[0] >> 32) != 0 || rule_matches(rules_[r], values))) {
             best = r;
             break;
           }
@@ -125,7 +128,7 @@ class TupleClassifier final : public Classifier {
 
   size_t memory_bytes() const noexcept override {
     size_t bytes = sizeof(*this) + tables_.capacity() * sizeof(Table) + slots_.capacity() * sizeof(Slot) +
-                   entries_.capacity() * sizeof(uint32_t) + boxes_.capacity() * sizeof(W) + exact_.capacity();
+                   entries_.capacity() * sizeof(W);
     bytes += rules_.capacity() * sizeof(Rule);
     for (const Rule& r : rules_) {
       bytes += r.groups.capacity() * sizeof(FieldGroup);
@@ -163,9 +166,8 @@ class TupleClassifier final : public Classifier {
     return true;
   }
 
-  bool in_box(uint32_t r, const std::array<W, kMaxFields>& key) const noexcept {
-    const W* box = &boxes_[static_cast<size_t>(r) * fields_.size() * 2];
-    for (size_t f = 0; f < fields_.size(); ++f) {
+  static bool in_box(const W* box, const std::array<W, kMaxFields>& key, size_t nf) noexcept {
+    for (size_t f = 0; f < nf; ++f) {
       if (key[f] < box[2 * f] || key[f] > box[2 * f + 1]) return false;
     }
     return true;
@@ -181,6 +183,7 @@ class TupleClassifier final : public Classifier {
   void build() {
     const size_t nf = fields_.size();
     const auto n = static_cast<uint32_t>(rules_.size());
+    stride_ = 1 + 2 * nf;
     boxes_.assign(static_cast<size_t>(n) * nf * 2, W{0});
     exact_.assign(n, 0);
     std::vector<std::array<uint8_t, kMaxFields>> tuples(n);
@@ -197,8 +200,8 @@ class TupleClassifier final : public Classifier {
     auto hash_of = [&](const Building& b, uint32_t r) {
       const W* box = &boxes_[static_cast<size_t>(r) * nf * 2];
       uint64_t h = 0;
-      for (size_t f = 0; f < nf; ++f) h = mix_word(h, box[2 * f] & b.mask[f]);
-      return h;
+      for (size_t f = 0; f < nf; ++f) h += word_hash(box[2 * f] & b.mask[f], f);
+      return finish_hash(h);
     };
     auto find_table = [&](const std::array<uint8_t, kMaxFields>& len) -> Building* {
       for (Building& b : building) {
@@ -267,14 +270,22 @@ class TupleClassifier final : public Classifier {
         while (slots_[t.firstSlot + s].count != 0) s = (s + 1) & t.slotMask;
         Slot& slot = slots_[t.firstSlot + s];
         slot.hash = h;
-        slot.begin = static_cast<uint32_t>(entries_.size());
+        slot.begin = static_cast<uint32_t>(entries_.size() / stride_);
         slot.count = static_cast<uint32_t>(rulesIn.size());
-        entries_.insert(entries_.end(), rulesIn.begin(), rulesIn.end());
+        // Each entry: the rule (low 32 bits) and whether its box is all of
+        // it (bit 32), then its box: one cache line or two per candidate.
+        for (const uint32_t r : rulesIn) {
+          entries_.push_back(static_cast<W>(r) | (static_cast<W>(exact_[r]) << 32));
+          const W* box = &boxes_[static_cast<size_t>(r) * nf * 2];
+          entries_.insert(entries_.end(), box, box + 2 * nf);
+        }
       }
       tables_.push_back(t);
     }
     slots_.shrink_to_fit();
     entries_.shrink_to_fit();
+    boxes_ = {};  // copied into the entries
+    exact_ = {};
   }
 
   // The rule's box and tuple; whether the box is the whole rule.
@@ -308,11 +319,12 @@ class TupleClassifier final : public Classifier {
 
   std::vector<Rule> rules_;
   std::vector<Field> fields_;
-  std::vector<W> boxes_;         // [rule][field][low, high]
-  std::vector<uint8_t> exact_;   // [rule] the box is the whole rule
+  std::vector<W> boxes_;         // while building: [rule][field][low, high]
+  std::vector<uint8_t> exact_;   // while building: [rule] the box is the whole rule
+  size_t stride_ = 1;            // W words per entry
   std::vector<Table> tables_;    // by first rule
   std::vector<Slot> slots_;      // every table's open-addressing slots
-  std::vector<uint32_t> entries_;  // bucket contents, rule indices in evaluation order
+  std::vector<W> entries_;       // bucket contents in evaluation order: [rule | exact << 32][box]
 };
 
 // The fields to box: those that rules constrain with intervals most often.

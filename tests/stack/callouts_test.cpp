@@ -16,6 +16,7 @@
 #include "openwfp/fwps.hpp"
 #include "stack/stack.hpp"
 #include "support/engine_fixture.hpp"
+#include "support/stack_world.hpp"
 
 namespace openwfp::test {
 namespace {
@@ -34,7 +35,6 @@ void classify_fn(const IncomingValues*, const IncomingMetadata* meta, void* laye
                  const FilterView* filter, uint64_t flowContext, ClassifyOut* out) {
   if (g_classify) g_classify(meta, layerData, filter, flowContext, out);
 }
-Status notify_fn(NotifyType, const Guid*, FilterView*) { return Status::SUCCESS; }
 void flow_delete_fn(uint16_t, uint32_t calloutId, uint64_t flowContext) { g_deleted.emplace_back(calloutId, flowContext); }
 
 class Injected final : public stack::Observer {
@@ -43,39 +43,21 @@ class Injected final : public stack::Observer {
   std::vector<Bytes> packets;
 };
 
-struct World {
-  Engine engine;
-  stack::Config config;
-  Injected injected;
-  std::unique_ptr<stack::Stack> stack;
-  uint64_t now = 1'000'000;
+// Callouts that call g_classify, and a TCP connection from this host to
+// kWeb:80, packet by packet.
+struct World : StackWorld<Injected> {
   uint32_t clientSeq = 100, serverSeq = 500;
 
   World() {
-    stack::Prefix p;
-    EXPECT_TRUE(stack::parse_prefix("10.0.0.2/32", &p));
-    config.local.add(p);
     g_classify = nullptr;
     g_deleted.clear();
   }
   ~World() { g_classify = nullptr; }
 
-  // A callout with a filter at `layer`; returns its run-time id.
+  // A callout with a filter at `layer` that calls g_classify (and records
+  // flowDeleteFn calls in g_deleted); returns its run-time id.
   uint32_t callout_at(const std::string& layer_name, uint32_t action, uint32_t flags = 0, bool flow_delete = true) {
-    const LayerInfo& L = layer(layer_name);
-    const Callout c = make_callout("c-" + layer_name + std::to_string(action), L.id);
-    EXPECT_EQ(engine.add_callout(c), Status::SUCCESS);
-    EXPECT_EQ(engine.add_filter(make_callout_filter("f", c, action)), Status::SUCCESS);
-    uint32_t id = 0;
-    CalloutRegistration reg{c.calloutKey, flags, classify_fn, notify_fn, flow_delete ? flow_delete_fn : nullptr};
-    EXPECT_EQ(engine.register_callout(reg, &id), Status::SUCCESS);
-    return id;
-  }
-  stack::Result send(const Bytes& ip, bool from_host) {
-    if (!stack) stack = std::make_unique<stack::Stack>(engine, config, &injected);
-    const Bytes frame = craft::ethernet(ip, from_host);
-    now += 1000;
-    return stack->process(now, 1, frame.data(), static_cast<uint32_t>(frame.size()));
+    return StackWorld::callout_at(layer_name, action, classify_fn, flags, flow_delete ? flow_delete_fn : nullptr);
   }
   void handshake() {
     send(craft::ipv4(kHost, kWeb, 6, craft::tcp(40000, 80, clientSeq++, 0, SYN)), true);
@@ -387,13 +369,8 @@ void transport_classify_fn(const IncomingValues* values, const IncomingMetadata*
 TEST(StackTransportLayer, OnlyAnInboundPacketThatOpensAFlowRequiresAleClassify) {
   World w;
   g_transportSeen.clear();
-  const LayerInfo& L = layer("INBOUND_TRANSPORT_V4");
-  const Callout c = make_callout("watch", L.id);
-  ASSERT_EQ(w.engine.add_callout(c), Status::SUCCESS);
-  ASSERT_EQ(w.engine.add_filter(make_callout_filter("f", c, FWP_ACTION_CALLOUT_INSPECTION)), Status::SUCCESS);
-  uint32_t id = 0;
-  ASSERT_EQ(w.engine.register_callout({c.calloutKey, 0, transport_classify_fn, notify_fn, nullptr}, &id),
-            Status::SUCCESS);
+  w.StackWorld::callout_at("INBOUND_TRANSPORT_V4", FWP_ACTION_CALLOUT_INSPECTION, transport_classify_fn);
+  ASSERT_FALSE(HasFailure());  // the callout and its filter are in place
   auto flagged = [](const std::pair<uint32_t, bool>& seen) {
     return (seen.first & FWP_CONDITION_FLAG_REQUIRES_ALE_CLASSIFY) != 0 && seen.second;
   };
@@ -439,9 +416,9 @@ TEST(StackConsiderations, C3BlockAtFlowEstablishedClosesTheFlowAndIsReported) {
     EXPECT_EQ(w.stack->counters().flowsAborted, 1u);
     EXPECT_EQ(w.stack->flows().stats().active, 0u);  // closed
     // The peer is told with a RST at the next sequence number.
-    ASSERT_EQ(w.injected.packets.size(), 1u);
+    ASSERT_EQ(w.observer.packets.size(), 1u);
     decode::DecodedPacket rst;
-    const Bytes& pkt = w.injected.packets[0];
+    const Bytes& pkt = w.observer.packets[0];
     ASSERT_EQ(decode::decode_ip(pkt.data(), static_cast<uint32_t>(pkt.size()), &rst, true), decode::DropReason::NONE);
     EXPECT_EQ(rst.tcpFlags & 0x04, 0x04);
     EXPECT_EQ(rst.tcpSeq, 101u);  // the client's SYN was 100

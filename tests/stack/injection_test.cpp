@@ -16,6 +16,7 @@
 #include "openwfp/fwps.hpp"
 #include "stack/stack.hpp"
 #include "support/engine_fixture.hpp"
+#include "support/stack_world.hpp"
 
 namespace openwfp::test {
 namespace {
@@ -30,7 +31,6 @@ void classify_fn(const IncomingValues*, const IncomingMetadata* meta, void* laye
                  uint64_t, ClassifyOut* out) {
   if (g_classify) g_classify(meta, layerData, out);
 }
-Status notify_fn(NotifyType, const Guid*, FilterView*) { return Status::SUCCESS; }
 
 class Sent final : public stack::Observer {
  public:
@@ -42,27 +42,16 @@ class Sent final : public stack::Observer {
   std::vector<bool> outbounds;
 };
 
-struct World {
-  Engine engine;
-  stack::Config config;
-  Sent observer;
-  std::unique_ptr<stack::Stack> stack;
+// One terminating callout at the layer, and two injection handles: the
+// callout's and another one's.
+struct World : StackWorld<Sent> {
   netbuf::NetBufferListPool pool{16, 4096, 64};
   HANDLE handle = nullptr;
   HANDLE other = nullptr;
-  uint64_t now = 1'000'000;
 
   explicit World(const std::string& layer_name) {
-    stack::Prefix p;
-    EXPECT_TRUE(stack::parse_prefix("10.0.0.2/32", &p));
-    config.local.add(p);
     g_classify = nullptr;
-    const LayerInfo& L = layer(layer_name);
-    const Callout c = make_callout("c", L.id);
-    EXPECT_EQ(engine.add_callout(c), Status::SUCCESS);
-    EXPECT_EQ(engine.add_filter(make_callout_filter("f", c, FWP_ACTION_CALLOUT_TERMINATING)), Status::SUCCESS);
-    CalloutRegistration reg{c.calloutKey, 0, classify_fn, notify_fn, nullptr};
-    EXPECT_EQ(engine.register_callout(reg), Status::SUCCESS);
+    callout_at(layer_name, FWP_ACTION_CALLOUT_TERMINATING, classify_fn);
     EXPECT_EQ(FwpsInjectionHandleCreate0(WFP_AF_INET, 0, &handle), Status::SUCCESS);
     EXPECT_EQ(FwpsInjectionHandleCreate0(WFP_AF_INET, 0, &other), Status::SUCCESS);
   }
@@ -71,12 +60,6 @@ struct World {
     stack.reset();
     FwpsInjectionHandleDestroy0(handle);
     FwpsInjectionHandleDestroy0(other);
-  }
-  stack::Result send(const Bytes& ip, bool from_host) {
-    if (!stack) stack = std::make_unique<stack::Stack>(engine, config, &observer);
-    const Bytes frame = craft::ethernet(ip, from_host);
-    now += 1000;
-    return stack->process(now, 1, frame.data(), static_cast<uint32_t>(frame.size()));
   }
 };
 

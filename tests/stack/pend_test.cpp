@@ -15,6 +15,7 @@
 #include "openwfp/fwps.hpp"
 #include "stack/stack.hpp"
 #include "support/engine_fixture.hpp"
+#include "support/stack_world.hpp"
 
 namespace openwfp::test {
 namespace {
@@ -29,7 +30,6 @@ void classify_fn(const IncomingValues* values, const IncomingMetadata* meta, voi
                  const FilterView*, uint64_t, ClassifyOut* out) {
   if (g_classify) g_classify(values, meta, classifyContext, out);
 }
-Status notify_fn(NotifyType, const Guid*, FilterView*) { return Status::SUCCESS; }
 
 bool reauthorizing(const IncomingValues* values) {
   const LayerInfo* l = find_layer(values->layerId);
@@ -50,32 +50,13 @@ class Released final : public stack::Observer {
   std::vector<uint16_t> timeouts;
 };
 
-struct World {
-  Engine engine;
-  stack::Config config;
-  Released observer;
-  std::unique_ptr<stack::Stack> stack;
-  uint64_t now = 1'000'000;
-
+// One terminating callout at the layer: the pender.
+struct World : StackWorld<Released> {
   explicit World(const std::string& layer_name) {
-    stack::Prefix p;
-    EXPECT_TRUE(stack::parse_prefix("10.0.0.2/32", &p));
-    config.local.add(p);
     g_classify = nullptr;
-    const LayerInfo& L = layer(layer_name);
-    const Callout c = make_callout("pender", L.id);
-    EXPECT_EQ(engine.add_callout(c), Status::SUCCESS);
-    EXPECT_EQ(engine.add_filter(make_callout_filter("f", c, FWP_ACTION_CALLOUT_TERMINATING)), Status::SUCCESS);
-    CalloutRegistration reg{c.calloutKey, 0, classify_fn, notify_fn, nullptr};
-    EXPECT_EQ(engine.register_callout(reg), Status::SUCCESS);
+    callout_at(layer_name, FWP_ACTION_CALLOUT_TERMINATING, classify_fn);
   }
   ~World() { g_classify = nullptr; }
-  stack::Result send(const Bytes& ip, bool from_host, uint64_t advance_us = 1000) {
-    if (!stack) stack = std::make_unique<stack::Stack>(engine, config, &observer);
-    const Bytes frame = craft::ethernet(ip, from_host);
-    now += advance_us;
-    return stack->process(now, 1, frame.data(), static_cast<uint32_t>(frame.size()));
-  }
 };
 
 const Bytes kSyn = craft::ipv4(kHost, kWeb, 6, craft::tcp(40000, 80, 100, 0, SYN));
