@@ -99,31 +99,59 @@ class TupleClassifier final : public Classifier {
     std::array<W, kMaxFields> key{};
     if (!extract(values, &key)) return scan(values, from, end);
     uint32_t best = end;
-    const size_t nf = fields_.size();
     for (const Table& t : tables_) {
       if (t.minRule >= best) break;
       if (t.maxRule < from) continue;
-      uint64_t h = 0;
-      for (size_t f = 0; f < nf; ++f) h += word_hash(key[f] & t.mask[f], f);
-      h = finish_hash(h);
-      for (uint32_t s = static_cast<uint32_t>(h) & t.slotMask;; s = (s + 1) & t.slotMask) {
-        const Slot& slot = slots_[t.firstSlot + s];
-        if (slot.count == 0) break;
-        if (slot.hash != h) continue;
-        const W* entry = &entries_[static_cast<size_t>(slot.begin) * stride_];
-        for (uint32_t e = 0; e < slot.count; ++e, entry += stride_) {
-          const auto r = static_cast<uint32_t>(entry[0]);
-          if (r >= best) break;
-          if (r < from) continue;
-          if (in_box(entry + 1, key, nf) && ((entry[0] >> 32) != 0 || rule_matches(rules_[r], values))) {
-            best = r;
-            break;
-          }
-        }
-        break;
-      }
+      const uint64_t h = hash(t, key);
+      if (const Slot* slot = find_slot(t, h)) best = match_in_bucket(*slot, key, values, from, best);
     }
     return best < end ? best : kNoMatch;
+  }
+
+  // Groups of queries go through the tables together: each step computes
+  // every query's slot and prefetches it before any is read, so the memory
+  // latency of one query's probe overlaps the others'.
+  void first_match_batch(const IncomingValues* const* values, size_t count, uint32_t* out) const noexcept override {
+    constexpr size_t kGroup = 16;
+    const auto n = static_cast<uint32_t>(rules_.size());
+    for (size_t base = 0; base < count; base += kGroup) {
+      const size_t m = std::min(kGroup, count - base);
+      std::array<std::array<W, kMaxFields>, kGroup> keys;
+      std::array<uint32_t, kGroup> best;
+      std::array<uint64_t, kGroup> hashes;
+      std::array<uint8_t, kGroup> active;
+      std::array<uint8_t, kGroup> keyed;
+      size_t live = 0;
+      for (size_t i = 0; i < m; ++i) {
+        best[i] = n;
+        keyed[i] = extract(*values[base + i], &keys[i]) ? 1 : 0;
+        if (keyed[i] == 0) out[base + i] = scan(*values[base + i], 0, n);  // no key form: the plain scan
+        active[i] = keyed[i];
+        live += active[i];
+      }
+      for (const Table& t : tables_) {
+        if (live == 0) break;
+        for (size_t i = 0; i < m; ++i) {
+          if (active[i] == 0) continue;
+          if (t.minRule >= best[i]) {  // tables come by first rule: nothing further can win
+            active[i] = 0;
+            --live;
+            continue;
+          }
+          hashes[i] = hash(t, keys[i]);
+          __builtin_prefetch(&slots_[t.firstSlot + (static_cast<uint32_t>(hashes[i]) & t.slotMask)]);
+        }
+        for (size_t i = 0; i < m; ++i) {
+          if (active[i] == 0) continue;
+          if (const Slot* slot = find_slot(t, hashes[i])) {
+            best[i] = match_in_bucket(*slot, keys[i], *values[base + i], 0, best[i]);
+          }
+        }
+      }
+      for (size_t i = 0; i < m; ++i) {
+        if (keyed[i] != 0) out[base + i] = best[i] < n ? best[i] : kNoMatch;  // the others took the scan
+      }
+    }
   }
 
   size_t memory_bytes() const noexcept override {
@@ -153,6 +181,35 @@ class TupleClassifier final : public Classifier {
     uint32_t begin = 0;
     uint32_t count = 0;  // 0: empty
   };
+
+  uint64_t hash(const Table& t, const std::array<W, kMaxFields>& key) const noexcept {
+    uint64_t h = 0;
+    for (size_t f = 0; f < fields_.size(); ++f) h += word_hash(key[f] & t.mask[f], f);
+    return finish_hash(h);
+  }
+
+  // The slot holding hash `h` in table t, or null.
+  const Slot* find_slot(const Table& t, uint64_t h) const noexcept {
+    for (uint32_t s = static_cast<uint32_t>(h) & t.slotMask;; s = (s + 1) & t.slotMask) {
+      const Slot& slot = slots_[t.firstSlot + s];
+      if (slot.count == 0) return nullptr;
+      if (slot.hash == h) return &slot;
+    }
+  }
+
+  // The first rule of the bucket in [from, best) that matches, else best.
+  uint32_t match_in_bucket(const Slot& slot, const std::array<W, kMaxFields>& key, const IncomingValues& values,
+                           uint32_t from, uint32_t best) const noexcept {
+    const size_t nf = fields_.size();
+    const W* entry = &entries_[static_cast<size_t>(slot.begin) * stride_];
+    for (uint32_t e = 0; e < slot.count; ++e, entry += stride_) {
+      const auto r = static_cast<uint32_t>(entry[0]);
+      if (r >= best) break;
+      if (r < from) continue;
+      if (in_box(entry + 1, key, nf) && ((entry[0] >> 32) != 0 || rule_matches(rules_[r], values))) return r;
+    }
+    return best;
+  }
 
   bool extract(const IncomingValues& values, std::array<W, kMaxFields>* key) const noexcept {
     for (size_t f = 0; f < fields_.size(); ++f) {

@@ -3,6 +3,8 @@
 // filter by filter and through the whole engine (arbitration included).
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include <random>
 
 #include "classify/classifier.hpp"
@@ -190,6 +192,20 @@ TEST(Differential, CompiledRulesMatchTheReferenceFilterByFilter) {
       const auto end = from + static_cast<uint32_t>(g.below(n_rules - from + 1));
       ASSERT_EQ(tuple->first_match(v, from, end), reference->first_match(v, from, end))
           << "tuple window [" << from << ", " << end << "), seed " << seed << " query " << q;
+    }
+    // The batch form (queries interleaved through the tables) answers as
+    // one query at a time does.
+    std::vector<std::unique_ptr<RandomIncoming>> batch;
+    std::vector<IncomingValues> views;
+    for (int q = 0; q < 37; ++q) batch.push_back(std::make_unique<RandomIncoming>(g, pools, L));
+    for (const auto& in : batch) views.push_back(in->view());
+    std::vector<const IncomingValues*> pointers;
+    for (const IncomingValues& v : views) pointers.push_back(&v);
+    std::vector<uint32_t> answers(pointers.size());
+    tuple->first_match_batch(pointers.data(), pointers.size(), answers.data());
+    for (size_t q = 0; q < pointers.size(); ++q) {
+      ASSERT_EQ(answers[q], reference->first_match(*pointers[q], 0, static_cast<uint32_t>(n_rules)))
+          << "tuple batch, seed " << seed << " query " << q;
     }
   }
   // The pools are chosen so that both outcomes are common.
