@@ -14,9 +14,10 @@
 //
 // A query takes the tables in order of their first rule and stops at the
 // first table that cannot hold a rule before the best match so far, so the
-// usual answer (an early rule) costs a few probes. Queries whose values lack
-// a boxed field's type take the plain ordered scan, as do layers with no
-// boxable field.
+// usual answer (an early rule) costs a few probes. A value absent or not of
+// its field's type matches no rule that constrains that field: tables hashed
+// on the field are skipped, and entries carry which boxed fields they
+// constrain. Exact rules keep no compiled form, only their box.
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -96,14 +97,14 @@ class TupleClassifier final : public Classifier {
   uint32_t first_match(const IncomingValues& values, uint32_t from, uint32_t end) const noexcept override {
     end = std::min<uint32_t>(end, static_cast<uint32_t>(rules_.size()));
     if (from >= end) return kNoMatch;
-    std::array<W, kMaxFields> key{};
-    if (!extract(values, &key)) return scan(values, from, end);
+    Query q;
+    extract(values, &q);
     uint32_t best = end;
     for (const Table& t : tables_) {
       if (t.minRule >= best) break;
-      if (t.maxRule < from) continue;
-      const uint64_t h = hash(t, key);
-      if (const Slot* slot = find_slot(t, h)) best = match_in_bucket(*slot, key, values, from, best);
+      if (t.maxRule < from || (t.hashedFields & q.missing) != 0) continue;
+      const uint64_t h = hash(t, q);
+      if (const Slot* slot = find_slot(t, h)) best = match_in_bucket(*slot, q, values, from, best);
     }
     return best < end ? best : kNoMatch;
   }
@@ -116,19 +117,17 @@ class TupleClassifier final : public Classifier {
     const auto n = static_cast<uint32_t>(rules_.size());
     for (size_t base = 0; base < count; base += kGroup) {
       const size_t m = std::min(kGroup, count - base);
-      std::array<std::array<W, kMaxFields>, kGroup> keys;
+      std::array<Query, kGroup> queries;
       std::array<uint32_t, kGroup> best;
       std::array<uint64_t, kGroup> hashes;
       std::array<uint8_t, kGroup> active;
-      std::array<uint8_t, kGroup> keyed;
-      size_t live = 0;
+      std::array<uint8_t, kGroup> probe;
       for (size_t i = 0; i < m; ++i) {
         best[i] = n;
-        keyed[i] = extract(*values[base + i], &keys[i]) ? 1 : 0;
-        if (keyed[i] == 0) out[base + i] = scan(*values[base + i], 0, n);  // no key form: the plain scan
-        active[i] = keyed[i];
-        live += active[i];
+        extract(*values[base + i], &queries[i]);
+        active[i] = 1;
       }
+      size_t live = m;
       for (const Table& t : tables_) {
         if (live == 0) break;
         for (size_t i = 0; i < m; ++i) {
@@ -138,19 +137,19 @@ class TupleClassifier final : public Classifier {
             --live;
             continue;
           }
-          hashes[i] = hash(t, keys[i]);
+          probe[i] = (t.hashedFields & queries[i].missing) == 0 ? 1 : 0;
+          if (probe[i] == 0) continue;
+          hashes[i] = hash(t, queries[i]);
           __builtin_prefetch(&slots_[t.firstSlot + (static_cast<uint32_t>(hashes[i]) & t.slotMask)]);
         }
         for (size_t i = 0; i < m; ++i) {
-          if (active[i] == 0) continue;
+          if (active[i] == 0 || probe[i] == 0) continue;
           if (const Slot* slot = find_slot(t, hashes[i])) {
-            best[i] = match_in_bucket(*slot, keys[i], *values[base + i], 0, best[i]);
+            best[i] = match_in_bucket(*slot, queries[i], *values[base + i], 0, best[i]);
           }
         }
       }
-      for (size_t i = 0; i < m; ++i) {
-        if (keyed[i] != 0) out[base + i] = best[i] < n ? best[i] : kNoMatch;  // the others took the scan
-      }
+      for (size_t i = 0; i < m; ++i) out[base + i] = best[i] < n ? best[i] : kNoMatch;
     }
   }
 
@@ -170,9 +169,17 @@ class TupleClassifier final : public Classifier {
   size_t table_count() const noexcept { return tables_.size(); }
 
  private:
+  // A query's keys for the boxed fields; `missing` has bit f when the value
+  // of field f is absent or not of the field's type (key 0 then): no rule
+  // that constrains f can match it.
+  struct Query {
+    std::array<W, kMaxFields> key{};
+    uint32_t missing = 0;
+  };
   struct Table {
     std::array<W, kMaxFields> mask{};
     std::array<uint8_t, kMaxFields> len{};
+    uint32_t hashedFields = 0;  // bit f: len[f] > 0 (every rule here constrains f)
     uint32_t minRule = 0, maxRule = 0;
     uint32_t firstSlot = 0, slotMask = 0;
   };
@@ -182,9 +189,9 @@ class TupleClassifier final : public Classifier {
     uint32_t count = 0;  // 0: empty
   };
 
-  uint64_t hash(const Table& t, const std::array<W, kMaxFields>& key) const noexcept {
+  uint64_t hash(const Table& t, const Query& q) const noexcept {
     uint64_t h = 0;
-    for (size_t f = 0; f < fields_.size(); ++f) h += word_hash(key[f] & t.mask[f], f);
+    for (size_t f = 0; f < fields_.size(); ++f) h += word_hash(q.key[f] & t.mask[f], f);
     return finish_hash(h);
   }
 
@@ -198,29 +205,38 @@ class TupleClassifier final : public Classifier {
   }
 
   // The first rule of the bucket in [from, best) that matches, else best.
-  uint32_t match_in_bucket(const Slot& slot, const std::array<W, kMaxFields>& key, const IncomingValues& values,
-                           uint32_t from, uint32_t best) const noexcept {
+  // Entry header: the rule (bits 0-31), whether its box is all of it
+  // (bit 32), the boxed fields it constrains (bits 40-47).
+  static W header(uint32_t rule, bool exact, uint32_t constrains) noexcept {
+    return static_cast<W>(rule) | (static_cast<W>(exact ? 1 : 0) << 32) | (static_cast<W>(constrains) << 40);
+  }
+
+  uint32_t match_in_bucket(const Slot& slot, const Query& q, const IncomingValues& values, uint32_t from,
+                           uint32_t best) const noexcept {
     const size_t nf = fields_.size();
     const W* entry = &entries_[static_cast<size_t>(slot.begin) * stride_];
     for (uint32_t e = 0; e < slot.count; ++e, entry += stride_) {
       const auto r = static_cast<uint32_t>(entry[0]);
       if (r >= best) break;
       if (r < from) continue;
-      if (in_box(entry + 1, key, nf) && ((entry[0] >> 32) != 0 || rule_matches(rules_[r], values))) return r;
+      const auto constrains = static_cast<uint32_t>(entry[0] >> 40) & 0xFFu;
+      if ((constrains & q.missing) != 0 || !in_box(entry + 1, q.key, nf)) continue;
+      if (((entry[0] >> 32) & 1) != 0 || rule_matches(rules_[r], values)) return r;
     }
     return best;
   }
 
-  bool extract(const IncomingValues& values, std::array<W, kMaxFields>* key) const noexcept {
+  void extract(const IncomingValues& values, Query* q) const noexcept {
+    q->missing = 0;
     for (size_t f = 0; f < fields_.size(); ++f) {
       const Field& field = fields_[f];
-      if (field.index >= values.valueCount) return false;
-      const Value& v = values.incomingValue[field.index].value;
       Key k = 0;
-      if (v.type != field.type || !key_of(v, &k)) return false;
-      (*key)[f] = static_cast<W>(k);
+      const bool present = field.index < values.valueCount &&
+                           values.incomingValue[field.index].value.type == field.type &&
+                           key_of(values.incomingValue[field.index].value, &k);
+      q->key[f] = present ? static_cast<W>(k) : W{0};
+      if (!present) q->missing |= 1u << f;
     }
-    return true;
   }
 
   static bool in_box(const W* box, const std::array<W, kMaxFields>& key, size_t nf) noexcept {
@@ -230,19 +246,13 @@ class TupleClassifier final : public Classifier {
     return true;
   }
 
-  uint32_t scan(const IncomingValues& values, uint32_t from, uint32_t end) const noexcept {
-    for (uint32_t i = from; i < end; ++i) {
-      if (rule_matches(rules_[i], values)) return i;
-    }
-    return kNoMatch;
-  }
-
   void build() {
     const size_t nf = fields_.size();
     const auto n = static_cast<uint32_t>(rules_.size());
     stride_ = 1 + 2 * nf;
     boxes_.assign(static_cast<size_t>(n) * nf * 2, W{0});
     exact_.assign(n, 0);
+    constrains_.assign(n, 0);
     std::vector<std::array<uint8_t, kMaxFields>> tuples(n);
     for (uint32_t r = 0; r < n; ++r) box_rule(r, &tuples[r]);
 
@@ -315,6 +325,7 @@ class TupleClassifier final : public Classifier {
       Table t;
       t.mask = b.mask;
       t.len = b.len;
+      for (size_t f = 0; f < nf; ++f) t.hashedFields |= b.len[f] > 0 ? 1u << f : 0u;
       t.minRule = b.minRule;
       t.maxRule = b.maxRule;
       uint32_t size = 1;
@@ -332,7 +343,7 @@ class TupleClassifier final : public Classifier {
         // Each entry: the rule (low 32 bits) and whether its box is all of
         // it (bit 32), then its box: one cache line or two per candidate.
         for (const uint32_t r : rulesIn) {
-          entries_.push_back(static_cast<W>(r) | (static_cast<W>(exact_[r]) << 32));
+          entries_.push_back(header(r, exact_[r] != 0, constrains_[r]));
           const W* box = &boxes_[static_cast<size_t>(r) * nf * 2];
           entries_.insert(entries_.end(), box, box + 2 * nf);
         }
@@ -341,8 +352,13 @@ class TupleClassifier final : public Classifier {
     }
     slots_.shrink_to_fit();
     entries_.shrink_to_fit();
+    // Exact rules are their boxes: only the others keep their compiled form.
+    for (uint32_t r = 0; r < n; ++r) {
+      if (exact_[r] != 0) rules_[r] = Rule{};
+    }
     boxes_ = {};  // copied into the entries
     exact_ = {};
+    constrains_ = {};
   }
 
   // The rule's box and tuple; whether the box is the whole rule.
@@ -363,6 +379,7 @@ class TupleClassifier final : public Classifier {
       }
       if (g == nullptr) continue;
       ++boxedGroups;
+      constrains_[r] |= 1u << f;
       if (g->intervals.empty() || !g->residuals.empty() || g->intervals.size() != 1) exact = false;
       if (g->intervals.empty() || !g->residuals.empty()) continue;  // box stays the whole domain
       const Key low = g->intervals.front().low, high = g->intervals.back().high;
@@ -378,6 +395,7 @@ class TupleClassifier final : public Classifier {
   std::vector<Field> fields_;
   std::vector<W> boxes_;         // while building: [rule][field][low, high]
   std::vector<uint8_t> exact_;   // while building: [rule] the box is the whole rule
+  std::vector<uint32_t> constrains_;  // while building: [rule] bit f: the rule has a condition on boxed field f
   size_t stride_ = 1;            // W words per entry
   std::vector<Table> tables_;    // by first rule
   std::vector<Slot> slots_;      // every table's open-addressing slots
