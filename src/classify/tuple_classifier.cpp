@@ -102,7 +102,7 @@ class TupleClassifier final : public Classifier {
     uint32_t best = end;
     for (const Table& t : tables_) {
       if (t.minRule >= best) break;
-      if (t.maxRule < from || (t.hashedFields & q.missing) != 0) continue;
+      if (t.maxRule < from || (t.hashedFields & q.missing) != 0 || !passes_gate(t, q)) continue;
       const uint64_t h = hash(t, q);
       if (const Slot* slot = find_slot(t, h)) best = match_in_bucket(*slot, q, values, from, best);
     }
@@ -137,7 +137,7 @@ class TupleClassifier final : public Classifier {
             --live;
             continue;
           }
-          probe[i] = (t.hashedFields & queries[i].missing) == 0 ? 1 : 0;
+          probe[i] = (t.hashedFields & queries[i].missing) == 0 && passes_gate(t, queries[i]) ? 1 : 0;
           if (probe[i] == 0) continue;
           hashes[i] = hash(t, queries[i]);
           __builtin_prefetch(&slots_[t.firstSlot + (static_cast<uint32_t>(hashes[i]) & t.slotMask)]);
@@ -180,6 +180,14 @@ class TupleClassifier final : public Classifier {
     std::array<W, kMaxFields> mask{};
     std::array<uint8_t, kMaxFields> len{};
     uint32_t hashedFields = 0;  // bit f: len[f] > 0 (every rule here constrains f)
+    // Up to two gates, 256 bits each, over the top byte of a field every
+    // rule here fixes in at least 8 leading bits: a query whose byte is not
+    // set in a gate cannot match a rule here, found without touching the
+    // slots (the gates of all tables fit in a few cache lines).
+    uint8_t gates = 0;
+    std::array<uint8_t, 2> gateField{};
+    std::array<uint8_t, 2> gateShift{};
+    std::array<std::array<uint64_t, 4>, 2> gate{};
     uint32_t minRule = 0, maxRule = 0;
     uint32_t firstSlot = 0, slotMask = 0;
   };
@@ -193,6 +201,14 @@ class TupleClassifier final : public Classifier {
     uint64_t h = 0;
     for (size_t f = 0; f < fields_.size(); ++f) h += word_hash(q.key[f] & t.mask[f], f);
     return finish_hash(h);
+  }
+
+  static bool passes_gate(const Table& t, const Query& q) noexcept {
+    for (uint8_t g = 0; g < t.gates; ++g) {
+      const auto byte = static_cast<uint32_t>(q.key[t.gateField[g]] >> t.gateShift[g]) & 0xFFu;
+      if (((t.gate[g][byte >> 6] >> (byte & 63)) & 1) == 0) return false;
+    }
+    return true;
   }
 
   // The slot holding hash `h` in table t, or null.
@@ -326,6 +342,26 @@ class TupleClassifier final : public Classifier {
       t.mask = b.mask;
       t.len = b.len;
       for (size_t f = 0; f < nf; ++f) t.hashedFields |= b.len[f] > 0 ? 1u << f : 0u;
+      // The gates: the two fields this table fixes in the most leading bits
+      // (8 at least), the longer first.
+      for (uint8_t g = 0; g < 2; ++g) {
+        size_t gf = nf;
+        for (size_t f = 0; f < nf; ++f) {
+          if (g == 1 && t.gates == 1 && f == t.gateField[0]) continue;
+          if (b.len[f] >= 8 && (gf == nf || b.len[f] > b.len[gf])) gf = f;
+        }
+        if (gf == nf) break;
+        t.gateField[g] = static_cast<uint8_t>(gf);
+        t.gateShift[g] = static_cast<uint8_t>(fields_[gf].bits - 8);
+        for (const auto& [h, rulesIn] : b.buckets) {
+          for (const uint32_t r : rulesIn) {
+            const W low = boxes_[static_cast<size_t>(r) * nf * 2 + 2 * gf];
+            const auto byte = static_cast<uint32_t>(low >> t.gateShift[g]) & 0xFFu;
+            t.gate[g][byte >> 6] |= uint64_t{1} << (byte & 63);
+          }
+        }
+        t.gates = static_cast<uint8_t>(g + 1);
+      }
       t.minRule = b.minRule;
       t.maxRule = b.maxRule;
       uint32_t size = 1;
