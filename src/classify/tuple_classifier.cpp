@@ -122,6 +122,13 @@ class TupleClassifier final : public Classifier {
       std::array<uint64_t, kGroup> hashes;
       std::array<uint8_t, kGroup> active;
       std::array<uint8_t, kGroup> probe;
+      std::array<const Slot*, kGroup> found;
+      // The next group's values, while this group works.
+      for (size_t i = base + kGroup; i < std::min(count, base + 2 * kGroup); ++i) {
+        for (const Field& field : fields_) {
+          if (field.index < values[i]->valueCount) __builtin_prefetch(&values[i]->incomingValue[field.index]);
+        }
+      }
       for (size_t i = 0; i < m; ++i) {
         best[i] = n;
         extract(*values[base + i], &queries[i]);
@@ -143,10 +150,11 @@ class TupleClassifier final : public Classifier {
           __builtin_prefetch(&slots_[t.firstSlot + (static_cast<uint32_t>(hashes[i]) & t.slotMask)]);
         }
         for (size_t i = 0; i < m; ++i) {
-          if (active[i] == 0 || probe[i] == 0) continue;
-          if (const Slot* slot = find_slot(t, hashes[i])) {
-            best[i] = match_in_bucket(*slot, queries[i], *values[base + i], 0, best[i]);
-          }
+          found[i] = active[i] != 0 && probe[i] != 0 ? find_slot(t, hashes[i]) : nullptr;
+          if (found[i] != nullptr) __builtin_prefetch(&entries_[static_cast<size_t>(found[i]->begin) * stride_]);
+        }
+        for (size_t i = 0; i < m; ++i) {
+          if (found[i] != nullptr) best[i] = match_in_bucket(*found[i], queries[i], *values[base + i], 0, best[i]);
         }
       }
       for (size_t i = 0; i < m; ++i) out[base + i] = best[i] < n ? best[i] : kNoMatch;
