@@ -1,6 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages openwfp needs, and only those that are missing.
 # Safe to run again: it calls apt-get only when something is absent.
+#
+#   scripts/deps.sh            what the build and the tests need (CI)
+#   scripts/deps.sh --peers    also the peers the benchmarks measure beside
+#                              openwfp: libdpdk-dev, for rte_acl in
+#                              `openwfp-bench classify --peer rte_acl` (large;
+#                              reconfigure CMake afterwards to build the peer)
+#   OPENWFP_PEERS=1 scripts/deps.sh   the same as --peers
+#
+# `bench` is an older spelling of `--peers`.
 set -euo pipefail
 
 packages=(
@@ -10,13 +19,15 @@ packages=(
   python3
   libhyperscan-dev tshark
 )
-# Optional groups, enabled by arguments: e.g. `scripts/deps.sh bench`.
-for group in "$@"; do
-  case "$group" in
-    bench) packages+=(libdpdk-dev) ;;
-    *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
+peer_packages=(libdpdk-dev)
+peers="${OPENWFP_PEERS:-0}"
+for arg in "$@"; do
+  case "$arg" in
+    --peers | bench) peers=1 ;;
+    *) echo "deps.sh: unknown argument '$arg' (known: --peers)" >&2; exit 2 ;;
   esac
 done
+if [ "$peers" = 1 ]; then packages+=("${peer_packages[@]}"); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -120,8 +120,9 @@ class TupleClassifier final : public Classifier {
       std::array<Query, kGroup> queries;
       std::array<uint32_t, kGroup> best;
       std::array<uint64_t, kGroup> hashes;
-      std::array<uint8_t, kGroup> active;
-      std::array<uint8_t, kGroup> probe;
+      // Queries still searching, and those that probe the current table.
+      std::array<uint8_t, kGroup> live;
+      std::array<uint8_t, kGroup> probing;
       std::array<const Slot*, kGroup> found;
       // The next group's values, while this group works.
       for (size_t i = base + kGroup; i < std::min(count, base + 2 * kGroup); ++i) {
@@ -132,28 +133,30 @@ class TupleClassifier final : public Classifier {
       for (size_t i = 0; i < m; ++i) {
         best[i] = n;
         extract(*values[base + i], &queries[i]);
-        active[i] = 1;
+        live[i] = static_cast<uint8_t>(i);
       }
-      size_t live = m;
+      size_t nLive = m;
       for (const Table& t : tables_) {
-        if (live == 0) break;
-        for (size_t i = 0; i < m; ++i) {
-          if (active[i] == 0) continue;
-          if (t.minRule >= best[i]) {  // tables come by first rule: nothing further can win
-            active[i] = 0;
-            --live;
-            continue;
-          }
-          probe[i] = (t.hashedFields & queries[i].missing) == 0 && passes_gate(t, queries[i]) ? 1 : 0;
-          if (probe[i] == 0) continue;
+        if (nLive == 0) break;
+        size_t kept = 0;
+        size_t nProbing = 0;
+        for (size_t k = 0; k < nLive; ++k) {
+          const uint8_t i = live[k];
+          if (t.minRule >= best[i]) continue;  // tables come by first rule: nothing further can win
+          live[kept++] = i;
+          if ((t.hashedFields & queries[i].missing) != 0 || !passes_gate(t, queries[i])) continue;
           hashes[i] = hash(t, queries[i]);
           __builtin_prefetch(&slots_[t.firstSlot + (static_cast<uint32_t>(hashes[i]) & t.slotMask)]);
+          probing[nProbing++] = i;
         }
-        for (size_t i = 0; i < m; ++i) {
-          found[i] = active[i] != 0 && probe[i] != 0 ? find_slot(t, hashes[i]) : nullptr;
+        nLive = kept;
+        for (size_t k = 0; k < nProbing; ++k) {
+          const uint8_t i = probing[k];
+          found[i] = find_slot(t, hashes[i]);
           if (found[i] != nullptr) __builtin_prefetch(&entries_[static_cast<size_t>(found[i]->begin) * stride_]);
         }
-        for (size_t i = 0; i < m; ++i) {
+        for (size_t k = 0; k < nProbing; ++k) {
+          const uint8_t i = probing[k];
           if (found[i] != nullptr) best[i] = match_in_bucket(*found[i], queries[i], *values[base + i], 0, best[i]);
         }
       }
