@@ -146,14 +146,14 @@ class TupleClassifier final : public Classifier {
           live[kept++] = i;
           if ((t.hashedFields & queries[i].missing) != 0 || !passes_gate(t, queries[i])) continue;
           hashes[i] = hash(t, queries[i]);
-          __builtin_prefetch(&slots_[t.firstSlot + (static_cast<uint32_t>(hashes[i]) & t.slotMask)]);
+          __builtin_prefetch(slots_.data() + t.firstSlot + (static_cast<uint32_t>(hashes[i]) & t.slotMask));
           probing[nProbing++] = i;
         }
         nLive = kept;
         for (size_t k = 0; k < nProbing; ++k) {
           const uint8_t i = probing[k];
           found[i] = find_slot(t, hashes[i]);
-          if (found[i] != nullptr) __builtin_prefetch(&entries_[static_cast<size_t>(found[i]->begin) * stride_]);
+          if (found[i] != nullptr) __builtin_prefetch(entries_.data() + static_cast<size_t>(found[i]->begin) * stride_);
         }
         for (size_t k = 0; k < nProbing; ++k) {
           const uint8_t i = probing[k];
@@ -241,7 +241,7 @@ class TupleClassifier final : public Classifier {
   uint32_t match_in_bucket(const Slot& slot, const Query& q, const IncomingValues& values, uint32_t from,
                            uint32_t best) const noexcept {
     const size_t nf = fields_.size();
-    const W* entry = &entries_[static_cast<size_t>(slot.begin) * stride_];
+    const W* entry = entries_.data() + static_cast<size_t>(slot.begin) * stride_;
     for (uint32_t e = 0; e < slot.count; ++e, entry += stride_) {
       const auto r = static_cast<uint32_t>(entry[0]);
       if (r >= best) break;
@@ -292,7 +292,7 @@ class TupleClassifier final : public Classifier {
     };
     std::vector<Building> building;
     auto hash_of = [&](const Building& b, uint32_t r) {
-      const W* box = &boxes_[static_cast<size_t>(r) * nf * 2];
+      const W* box = boxes_.data() + static_cast<size_t>(r) * nf * 2;
       uint64_t h = 0;
       for (size_t f = 0; f < nf; ++f) h += word_hash(box[2 * f] & b.mask[f], f);
       return finish_hash(h);
@@ -391,7 +391,7 @@ class TupleClassifier final : public Classifier {
         // it (bit 32), then its box: one cache line or two per candidate.
         for (const uint32_t r : rulesIn) {
           entries_.push_back(header(r, exact_[r] != 0, constrains_[r]));
-          const W* box = &boxes_[static_cast<size_t>(r) * nf * 2];
+          const W* box = boxes_.data() + static_cast<size_t>(r) * nf * 2;
           entries_.insert(entries_.end(), box, box + 2 * nf);
         }
       }
@@ -412,7 +412,7 @@ class TupleClassifier final : public Classifier {
   void box_rule(uint32_t r, std::array<uint8_t, kMaxFields>* tuple) {
     const Rule& rule = rules_[r];
     const size_t nf = fields_.size();
-    W* box = &boxes_[static_cast<size_t>(r) * nf * 2];
+    W* box = boxes_.data() + static_cast<size_t>(r) * nf * 2;
     bool exact = !rule.never;
     size_t boxedGroups = 0;
     for (size_t f = 0; f < nf; ++f) {

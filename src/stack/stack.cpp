@@ -227,7 +227,9 @@ struct Stack::Impl final : runtime::Host {
   PendTable pends;
   std::vector<std::unique_ptr<rewrite::TcpRewriter>> rewriters;  // preallocated, one per edited connection
   std::vector<uint32_t> freeRewriters;
-  std::thread::id owner;
+  // The thread processing packets; read by run-time functions called from
+  // any thread (relaxed: it only tells "this thread or another").
+  std::atomic<std::thread::id> owner;
   std::mutex foreignMutex;
   std::vector<ForeignCall> foreign;       // bounded by kMaxForeignCalls
   std::atomic<bool> foreignPending{false};
@@ -895,7 +897,7 @@ struct Stack::Impl final : runtime::Host {
 
   // ---- runtime::Host (FwpsFlow*, FwpsStreamContinue0) ----
 
-  bool on_own_thread() const noexcept { return std::this_thread::get_id() == owner; }
+  bool on_own_thread() const noexcept { return std::this_thread::get_id() == owner.load(std::memory_order_relaxed); }
 
   Status queue_foreign(ForeignCall call) noexcept {
     std::lock_guard lock(foreignMutex);
@@ -1913,7 +1915,7 @@ struct Stack::Impl final : runtime::Host {
   }
 
   Result process(uint64_t ts, uint32_t link_type, const uint8_t* frame, uint32_t caplen, uint32_t wirelen) noexcept {
-    owner = std::this_thread::get_id();
+    owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
     dispatch::WorkerThreadScope bound(worker);
     runtime::CurrentHostScope current(this);
     run_foreign_calls();
@@ -2004,7 +2006,7 @@ Result Stack::process(uint64_t timestamp_us, uint32_t link_type, const uint8_t* 
 }
 
 void Stack::finish() noexcept {
-  impl_->owner = std::this_thread::get_id();
+  impl_->owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
   dispatch::WorkerThreadScope bound(impl_->worker);
   runtime::CurrentHostScope current(impl_.get());
   impl_->run_foreign_calls();
