@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "common/fuzz_input.hpp"
 #include "craft/craft.hpp"
 #include "decode/packet.hpp"
 #include "openwfp/checksum.hpp"
@@ -28,29 +29,8 @@ using openwfp::rewrite::Config;
 using openwfp::rewrite::Dir;
 using openwfp::rewrite::TcpRewriter;
 
-void check(bool ok) {
-  if (!ok) std::abort();
-}
-
-class Reader {
- public:
-  Reader(const uint8_t* data, size_t size) : p_(data), end_(data + size) {}
-  bool empty() const { return p_ >= end_; }
-  uint8_t u8() { return p_ < end_ ? *p_++ : 0; }
-  uint16_t u16() { return static_cast<uint16_t>(u8() << 8 | u8()); }
-  uint32_t u32() { return static_cast<uint32_t>(u16()) << 16 | u16(); }
-  const uint8_t* take(size_t n, size_t* got) {
-    const size_t left = static_cast<size_t>(end_ - p_);
-    *got = n < left ? n : left;
-    const uint8_t* at = p_;
-    p_ += *got;
-    return at;
-  }
-
- private:
-  const uint8_t* p_;
-  const uint8_t* end_;
-};
+using openwfp::fuzz::check;
+using openwfp::fuzz::Reader;
 
 // What the test knows of one direction.
 struct Side {
