@@ -46,6 +46,20 @@ std::vector<uint16_t> destination_ports(const std::vector<craft::Bytes>& frames)
   return ports;
 }
 
+// Each output frame carries the same TCP segment as the conversation's frame
+// at its place. Transport send builds a new IP header from the flow (its own
+// IPv4 identification), so the frames are compared from the TCP header on.
+void same_tcp_segments(const std::vector<craft::Bytes>& frames, const testing::HttpConversation& c, int version) {
+  ASSERT_EQ(frames.size(), c.frames.size());
+  const size_t tcpAt = 14 + (version == 4 ? 20 : 40);
+  for (size_t k = 0; k < frames.size(); ++k) {
+    ASSERT_GT(frames[k].size(), tcpAt);
+    EXPECT_EQ(craft::Bytes(frames[k].begin() + static_cast<std::ptrdiff_t>(tcpAt), frames[k].end()),
+              craft::Bytes(c.frames[k].data.begin() + static_cast<std::ptrdiff_t>(tcpAt), c.frames[k].data.end()))
+        << "frame " << k;
+  }
+}
+
 class InspectPipeline : public PipelineTest {};
 
 TEST_F(InspectPipeline, EveryPacketReinjectedLeavesACleanConversationWithTheSameBytes) {
@@ -66,17 +80,8 @@ TEST_F(InspectPipeline, EveryPacketReinjectedLeavesACleanConversationWithTheSame
     // reauthorization, every packet as the callout's re-injected clone),
     // the final ACK too: the stack ends the flow only after that packet's
     // DPC and its injection.
-    const std::vector<craft::Bytes> frames = read_frames(out);
-    ASSERT_EQ(frames.size(), c.frames.size());
-    // Transport send builds a new IP header from the flow (its own IPv4
-    // identification): compare from the TCP header on.
-    const size_t tcpAt = 14 + (version == 4 ? 20 : 40);
-    for (size_t k = 0; k < frames.size(); ++k) {
-      ASSERT_GT(frames[k].size(), tcpAt);
-      EXPECT_EQ(craft::Bytes(frames[k].begin() + static_cast<std::ptrdiff_t>(tcpAt), frames[k].end()),
-                craft::Bytes(c.frames[k].data.begin() + static_cast<std::ptrdiff_t>(tcpAt), c.frames[k].data.end()))
-          << "frame " << k;
-    }
+    same_tcp_segments(read_frames(out), c, version);
+    if (HasFatalFailure()) return;
     const testing::TsharkReport t = testing::analyse_capture(out);
     ASSERT_TRUE(t.ok) << t.error;
     EXPECT_EQ(t.packets, c.frames.size());
@@ -125,15 +130,8 @@ TEST_F(InspectPipeline, AsTheServerTheFirstPacketIsLeftToAleAndEveryPacketComesO
     const std::string summary = "inspect 'inspect': 1 connections pended, 1 permitted, 0 blocked; " + n +
                                 " packets re-injected, " + n + " seen again after injection, 1 left to ALE";
     EXPECT_NE(r.out.find(summary), std::string::npos) << r.out;
-    const std::vector<craft::Bytes> frames = read_frames(out);
-    ASSERT_EQ(frames.size(), c.frames.size());
-    const size_t tcpAt = 14 + (version == 4 ? 20 : 40);
-    for (size_t k = 0; k < frames.size(); ++k) {
-      ASSERT_GT(frames[k].size(), tcpAt);
-      EXPECT_EQ(craft::Bytes(frames[k].begin() + static_cast<std::ptrdiff_t>(tcpAt), frames[k].end()),
-                craft::Bytes(c.frames[k].data.begin() + static_cast<std::ptrdiff_t>(tcpAt), c.frames[k].data.end()))
-          << "frame " << k;
-    }
+    same_tcp_segments(read_frames(out), c, version);
+    if (HasFatalFailure()) return;
     const testing::TsharkReport t = testing::analyse_capture(out);
     ASSERT_TRUE(t.ok) << t.error;
     EXPECT_EQ(t.badIpChecksums + t.badTcpChecksums, 0u);
