@@ -4,12 +4,17 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 
 namespace openwfp::fuzz {
 
-inline void check(bool ok) {
-  if (!ok) std::abort();
+// A failed check names its file and line before aborting.
+// (__builtin_FILE/LINE: clang 14 has no std::source_location.)
+inline void check(bool ok, const char* file = __builtin_FILE(), int line = __builtin_LINE()) {
+  if (ok) return;
+  std::fprintf(stderr, "check failed: %s:%d\n", file, line);
+  std::abort();
 }
 
 // The input read front to back; past its end every read gives zeros.

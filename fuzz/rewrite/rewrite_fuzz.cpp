@@ -6,7 +6,7 @@
 // on_segment. Checked after every call:
 //   - every emitted packet decodes as one whole TCP segment with correct IP
 //     and TCP checksums and lengths;
-//   - in a started direction, a data packet without SYN carries exactly the
+//   - in a started direction, a data packet (a SYN's from seq + 1) carries exactly the
 //     next bytes of the output stream that pass and insert decided since
 //     start(), at the matching sequence number, and output only goes forward;
 //   - queued bytes and breakpoints stay within the caps, sent <= decided;
@@ -57,9 +57,10 @@ void on_emit(void* context, const uint8_t* ip, uint32_t length) {
   check(p.l4Offset + p.l4HeaderLength + p.payloadLength == length);
   check(openwfp::transport_checksum_ok(ip, 6, p.l4Offset, length - p.l4Offset));
   Side& s = *e->side;
-  if (!s.started || p.payloadLength == 0 || (p.tcpFlags & kSyn) != 0) return;
-  // Output offset of this packet's first byte, from its sequence number.
-  const uint32_t rel = p.tcpSeq - s.baseSeq;
+  if (!s.started || p.payloadLength == 0) return;
+  // Output offset of this packet's first byte, from its sequence number (a
+  // SYN carrying data, as in TCP Fast Open, holds it from seq + 1).
+  const uint32_t rel = p.tcpSeq + ((p.tcpFlags & kSyn) != 0 ? 1u : 0u) - s.baseSeq;
   check(rel >= s.startOffset);
   const uint64_t at = rel - s.startOffset;  // offsets stay far below 2^32 here
   check(at + p.payloadLength <= s.decided.size());

@@ -469,6 +469,37 @@ TEST(TcpRewriter, StartsMidStreamAndLeavesAnUnstartedDirectionAlone) {
   expect_clean(wire);
 }
 
+// Bytes decided before the SYN goes out ride on it (TCP Fast Open): the SYN
+// keeps its sequence number, its data starts at seq + 1, and the next packet
+// continues right after it. A SYN that does not sit right before the queued
+// bytes carries none of them.
+TEST(TcpRewriter, DataDecidedBeforeTheSynRidesOnIt) {
+  TcpRewriter rw;
+  rw.start(C2S, 1001, 0);  // ISN 1000
+  Capture cap;
+  Wire wire;
+  ASSERT_EQ(rw.insert(C2S, bytes("hello ").data(), 6), Status::SUCCESS);
+  ASSERT_EQ(wire.feed(rw, C2S, cap.segment(C2S, 1000, 0, SYN)), 1u);
+  EXPECT_EQ(wire.packets[0].seq, 1000u);
+  EXPECT_EQ(wire.packets[0].flags & SYN, SYN);
+  EXPECT_EQ(str(wire.packets[0].payload), "hello ");
+  EXPECT_EQ(rw.sent_output(C2S), 6u);
+  const Bytes more = bytes("world");
+  ASSERT_EQ(rw.pass(C2S, more.data(), 5), Status::SUCCESS);
+  ASSERT_EQ(wire.feed(rw, C2S, cap.segment(C2S, 1001, 0, PSH, more)), 1u);
+  EXPECT_EQ(wire.packets[1].seq, 1007u);
+  EXPECT_EQ(str(wire.packets[1].payload), "world");
+  expect_clean(wire);
+
+  TcpRewriter late;
+  late.start(C2S, 1001, 0);
+  Wire wire2;
+  ASSERT_EQ(late.insert(C2S, bytes("x").data(), 1), Status::SUCCESS);
+  ASSERT_EQ(wire2.feed(late, C2S, cap.segment(C2S, 5000, 0, SYN)), 1u);  // not ISN + 1 == 1001
+  EXPECT_TRUE(wire2.packets[0].payload.empty());
+  EXPECT_EQ(late.queued_bytes(C2S), 1u);
+}
+
 TEST(TcpRewriter, UndecodablePacketsAreNotEmitted) {
   TcpRewriter rw;
   rw.start(C2S, 1000, 0);
