@@ -1,7 +1,9 @@
 // openwfp-bench replay: generates a capture (TCP flows between a local host
 // and many peers, interleaved so that all are open at once), then replays it
 //   - read and decode only (the floor: what any replay costs),
-//   - through the whole stack with a policy of N filters,
+//   - through the whole stack with a policy of N filters, with 1 worker and
+//     with more (--workers: each a stack of its own on its own core, fed by
+//     flow hash, src/shard),
 // in the same run, and reports packets/s and ns/packet for each.
 #include "replay_bench.hpp"
 
@@ -10,6 +12,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "craft/craft.hpp"
 #include "decode/packet.hpp"
@@ -17,6 +20,7 @@
 #include "openwfp/constants.hpp"
 #include "openwfp/engine.hpp"
 #include "openwfp/layers.hpp"
+#include "shard/workers.hpp"
 #include "stack/stack.hpp"
 
 namespace bench {
@@ -30,6 +34,7 @@ struct ReplayArgs {
   uint32_t flows = 10'000;
   uint32_t filters = 1'000;
   std::string capture;  // reuse or keep the generated capture here
+  std::string workers = "1,cores";
   bool json = false;
 };
 
@@ -127,11 +132,77 @@ void add_filters(Engine& engine, uint32_t n) {
 }
 
 struct Run {
+  uint32_t workers = 0;
   uint64_t packets = 0;
   double seconds = 0;
+  uint64_t permitted = 0;
+  uint64_t flows = 0;
+  std::vector<uint64_t> taken;  // packets per worker
   double pps() const { return seconds > 0 ? static_cast<double>(packets) / seconds : 0; }
   double ns() const { return packets > 0 ? seconds * 1e9 / static_cast<double>(packets) : 0; }
 };
+
+// The capture in memory: one arena of frame bytes and a reference per frame,
+// so the runs measure processing, not I/O or scattered allocations.
+struct Loaded {
+  uint32_t link = 0;
+  std::vector<uint8_t> bytes;
+  std::vector<shard::FrameRef> frames;
+};
+
+bool load(const std::string& path, Loaded* out, std::string* error) {
+  io::CaptureReader r;
+  if (!r.open(path, error)) return false;
+  out->link = r.link_type();
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec) out->bytes.reserve(size);
+  std::vector<size_t> offsets;
+  io::Frame f;
+  while (r.next(&f) == 1) {
+    const size_t offset = out->bytes.size();
+    out->bytes.insert(out->bytes.end(), f.data, f.data + f.caplen);
+    shard::FrameRef ref;
+    ref.timestampUs = f.timestampNs / 1000;
+    ref.caplen = f.caplen;
+    ref.wireLength = f.wireLength;
+    out->frames.push_back(ref);
+    offsets.push_back(offset);
+  }
+  // Pointers once the arena has its final place.
+  for (size_t i = 0; i < offsets.size(); ++i) out->frames[i].data = out->bytes.data() + offsets[i];
+  return true;
+}
+
+Run run_workers(Engine& engine, const stack::Config& config, const Loaded& c, uint32_t workers) {
+  shard::WorkersConfig wc;
+  wc.workers = workers;
+  wc.pinToCores = true;
+  shard::Workers w(engine, config, wc);
+  Run run;
+  run.workers = workers;
+  const auto t0 = Clock::now();
+  w.replay(c.link, c.frames, nullptr);
+  run.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  run.packets = c.frames.size();
+  run.permitted = w.counters().verdicts[static_cast<size_t>(stack::Verdict::PERMIT)];
+  run.flows = w.flow_stats().created;
+  for (uint32_t i = 0; i < w.size(); ++i) run.taken.push_back(w.frames_taken(i));
+  return run;
+}
+
+std::vector<uint32_t> worker_counts(const std::string& list) {
+  std::vector<uint32_t> out;
+  size_t at = 0;
+  while (at < list.size()) {
+    const size_t comma = std::min(list.find(',', at), list.size());
+    const std::string item = list.substr(at, comma - at);
+    const unsigned long n = item == "cores" ? std::max(1u, std::thread::hardware_concurrency()) : std::stoul(item);
+    if (n >= 1 && n <= 64) out.push_back(static_cast<uint32_t>(n));
+    at = comma + 1;
+  }
+  return out;
+}
 
 int run(const ReplayArgs& a) {
   std::string path = a.capture;
@@ -145,35 +216,33 @@ int run(const ReplayArgs& a) {
     std::fprintf(stderr, "openwfp-bench: %s\n", error.c_str());
     return 2;
   }
-  // Load the capture into memory so both runs measure processing, not I/O.
-  std::vector<std::vector<uint8_t>> frames;
-  std::vector<uint64_t> times;
-  uint32_t link = 0;
-  {
-    io::CaptureReader r;
-    if (!r.open(path, &error)) {
-      std::fprintf(stderr, "openwfp-bench: %s\n", error.c_str());
-      return 2;
-    }
-    link = r.link_type();
-    io::Frame f;
-    while (r.next(&f) == 1) {
-      frames.emplace_back(f.data, f.data + f.caplen);
-      times.push_back(f.timestampNs / 1000);
-    }
+  Loaded c;
+  if (!load(path, &c, &error)) {
+    std::fprintf(stderr, "openwfp-bench: %s\n", error.c_str());
+    return 2;
   }
   if (remove_after) std::filesystem::remove(path);
+  std::vector<uint32_t> counts;
+  try {
+    counts = worker_counts(a.workers);
+  } catch (const std::exception&) {
+    counts.clear();
+  }
+  if (counts.empty()) {
+    std::fprintf(stderr, "openwfp-bench: --workers: a list of counts from 1 to 64 (or 'cores'), e.g. 1,2\n");
+    return 2;
+  }
 
   Run decode_only;
   {
     const auto t0 = Clock::now();
     uint64_t ok = 0;
-    for (const auto& fr : frames) {
+    for (const shard::FrameRef& fr : c.frames) {
       decode::DecodedPacket p;
-      ok += decode::decode_frame(link, fr.data(), static_cast<uint32_t>(fr.size()), &p) == decode::DropReason::NONE;
+      ok += decode::decode_frame(c.link, fr.data, fr.caplen, &p) == decode::DropReason::NONE;
     }
     decode_only.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    decode_only.packets = frames.size();
+    decode_only.packets = c.frames.size();
     if (ok == 0) std::fprintf(stderr, "no packet decoded\n");
   }
 
@@ -184,38 +253,40 @@ int run(const ReplayArgs& a) {
   stack::parse_prefix("10.0.0.2/32", &local);
   config.local.add(local);
   config.flows.maxFlows = std::max<uint32_t>(65536, a.flows * 2);
-  Run full;
-  uint64_t permitted = 0;
-  size_t flows_created = 0;
-  {
-    stack::Stack s(engine, config);
-    const auto t0 = Clock::now();
-    for (size_t i = 0; i < frames.size(); ++i) {
-      const auto r = s.process(times[i], link, frames[i].data(), static_cast<uint32_t>(frames[i].size()));
-      permitted += r.verdict == stack::Verdict::PERMIT;
-    }
-    s.finish();
-    full.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    full.packets = frames.size();
-    flows_created = s.flows().stats().created;
-  }
+  config.stream.maxConnections = config.flows.maxFlows;
+  std::vector<Run> runs;
+  for (uint32_t n : counts) runs.push_back(run_workers(engine, config, c, n));
 
+  const double cores = static_cast<double>(std::max(1u, std::thread::hardware_concurrency()));
+  bool all_permitted = true;
+  for (const Run& r : runs) all_permitted = all_permitted && r.permitted == c.frames.size();
   if (a.json) {
-    nlohmann::json j = {{"packets", frames.size()},
-                        {"flows", flows_created},
+    nlohmann::json runs_json = nlohmann::json::array();
+    for (const Run& r : runs)
+      runs_json.push_back({{"workers", r.workers},
+                           {"packets_per_s", r.pps()},
+                           {"ns_per_packet", r.ns()},
+                           {"packets_per_worker", r.taken},
+                           {"flows", r.flows},
+                           {"permitted", r.permitted}});
+    nlohmann::json j = {{"packets", c.frames.size()},
                         {"filters", a.filters},
-                        {"permitted", permitted},
-                        {"stack", {{"packets_per_s", full.pps()}, {"ns_per_packet", full.ns()}}},
+                        {"cores", cores},
+                        {"stack", runs_json},
                         {"decode_only", {{"packets_per_s", decode_only.pps()}, {"ns_per_packet", decode_only.ns()}}}};
     std::printf("%s\n", j.dump(2).c_str());
   } else {
-    std::printf("%zu packets, %zu flows, %u filters (%llu permitted)\n", frames.size(), flows_created, a.filters,
-                static_cast<unsigned long long>(permitted));
-    std::printf("%-28s %14s %12s\n", "", "packets/s", "ns/packet");
-    std::printf("%-28s %14.0f %12.1f\n", "openwfp stack (1 worker)", full.pps(), full.ns());
-    std::printf("%-28s %14.0f %12.1f\n", "floor: decode only", decode_only.pps(), decode_only.ns());
+    std::printf("%zu packets, %llu flows, %u filters, %.0f cores\n", c.frames.size(),
+                static_cast<unsigned long long>(runs.empty() ? 0 : runs.front().flows), a.filters, cores);
+    std::printf("%-32s %14s %12s %10s\n", "", "packets/s", "ns/packet", "scaling");
+    for (const Run& r : runs) {
+      const std::string name = "openwfp stack, " + std::to_string(r.workers) + (r.workers == 1 ? " worker" : " workers");
+      std::printf("%-32s %14.0f %12.1f %9.2fx\n", name.c_str(), r.pps(), r.ns(), r.pps() / runs.front().pps());
+    }
+    std::printf("%-32s %14.0f %12.1f\n", "floor: decode only (1 thread)", decode_only.pps(), decode_only.ns());
+    if (!all_permitted) std::printf("NOT every packet permitted: the policy matched traffic it must not\n");
   }
-  return permitted == frames.size() ? 0 : 1;
+  return all_permitted ? 0 : 1;
 }
 
 }  // namespace
@@ -227,6 +298,7 @@ void add_replay_command(CLI::App& app, int* status) {
   cmd->add_option("--flows", args->flows, "TCP flows, interleaved (default 10,000)");
   cmd->add_option("--filters", args->filters, "filters in the policy, none matching (default 1,000)");
   cmd->add_option("--capture", args->capture, "keep/reuse the generated capture at this path");
+  cmd->add_option("--workers", args->workers, "worker counts to run, comma-separated, 'cores' for one per core (default 1,cores)");
   cmd->add_flag("--json", args->json, "print one JSON object");
   cmd->callback([args, status] { *status = run(*args); });
 }
