@@ -7,6 +7,8 @@ namespace openwfp::flow {
 namespace {
 constexpr uint32_t kNone = UINT32_MAX;
 constexpr size_t kClasses = static_cast<size_t>(TimeoutClass::COUNT_);
+// The flow entry's size budget (flow_table.hpp): 256 bytes.
+static_assert(sizeof(Flow) <= 256, "a flow entry must stay within 256 bytes");
 }  // namespace
 
 const char* end_reason_name(EndReason r) noexcept {

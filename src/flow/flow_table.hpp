@@ -30,60 +30,62 @@ struct Config {
 enum class EndReason : uint8_t { FIN, RST, IDLE, EVICTED, END_OF_INPUT, BLOCKED };
 const char* end_reason_name(EndReason r) noexcept;
 
+// One flow entry: at most 256 bytes (checked in flow_table.cpp), so that a
+// million concurrent flows fit in well under 512 MB with their table. Fields
+// are grouped by size (no padding holes); the yes/no state is bits.
 struct Flow {
-  FlowKey key;
   uint64_t flowId = 0;        // the flow handle (FWPS_METADATA_FIELD_FLOW_HANDLE): tag << 56 | sequence << 32 | slot
   uint64_t firstSeenUs = 0;
   uint64_t lastSeenUs = 0;
-  uint32_t direction = 0;     // FWP_DIRECTION of the first packet (who opened the flow)
-  bool forwarded = false;     // neither side is local
-
-  // ALE
-  bool aleClassified = false;   // AUTH_CONNECT / AUTH_RECV_ACCEPT done
-  bool aleBlocked = false;
-  uint64_t aleFilterId = 0;     // the filter whose action stood at the ALE authorization
-  uint16_t aleLayer = 0;
-  bool established = false;     // ALE_FLOW_ESTABLISHED classified
-  uint64_t establishedFilterId = 0;
-  bool establishedBlocked = false;
-
-  // TCP handshake and teardown, per side (0: local, 1: remote)
-  bool synSeen[2] = {false, false};
-  bool finSeen[2] = {false, false};
-  bool rstSeen = false;
-  std::optional<stream::Connection> stream;  // TCP stream reassembly, from the first segment
-  bool localIsClient = true;                 // the stream's client side is the local one
-
+  uint64_t aleFilterId = 0;          // the filter whose action stood at the ALE authorization
+  uint64_t establishedFilterId = 0;  // ... and at ALE_FLOW_ESTABLISHED
   uint64_t packets[2] = {0, 0};  // by FWP_DIRECTION (0 outbound, 1 inbound)
   uint64_t bytes[2] = {0, 0};
   uint64_t blockedPackets = 0;
+  uint64_t streamDecided[2] = {0, 0};        // per stream direction (0: client to server): stream bytes decided (or missed)
+  std::optional<stream::Connection> stream;  // TCP stream reassembly, from the first segment
 
   // Callout state (the stack's): flow contexts, stream actions, pends.
   uint32_t contextHead = UINT32_MAX;  // first of the flow's contexts in the stack's context table
-  bool aborted = false;               // FwpsFlowAbort0 (or a Block at FLOW_ESTABLISHED) ended it
-  // TCP: the next sequence number each side (0 local, 1 remote) will send, for the RST an abort sends.
-  bool nextSeqKnown[2] = {false, false};
-  uint32_t nextSeq[2] = {0, 0};
   uint32_t pendIndex = UINT32_MAX;    // a pended ALE classification of this flow (the stack's pend table)
-  bool streamAllowed = false;         // ALLOW_CONNECTION: no more STREAM classifications for this flow
+  // TCP: the next sequence number each side (0 local, 1 remote) will send, for the RST an abort sends.
+  uint32_t nextSeq[2] = {0, 0};
   // Per FWP_DIRECTION (0 outbound, 1 inbound):
   uint32_t streamHold[2] = {UINT32_MAX, UINT32_MAX};  // held bytes (the stack's hold pool)
   uint32_t streamRequired[2] = {0, 0};                // NEED_MORE_DATA: indicate again at this many bytes
-  bool streamDeferred[2] = {false, false};            // DEFER: held until FwpsStreamContinue0
   uint32_t streamCalloutId = 0;                       // the callout that deferred (for stream-continue)
   // Stream edits (FwpsStreamInjectAsync0), per stream direction (0: client to server):
   uint32_t rewriter = UINT32_MAX;                     // the stack's TCP rewriter for this flow
-  bool seqBaseKnown[2] = {false, false};
   uint32_t seqBase[2] = {0, 0};                       // sequence number of stream offset 0
-  uint64_t streamDecided[2] = {0, 0};                 // stream bytes decided (or missed) so far
 
   // Table bookkeeping (private to FlowTable).
   uint32_t slot_ = 0;
   uint32_t hashNext_ = UINT32_MAX;
   uint32_t lruPrev_ = UINT32_MAX;
   uint32_t lruNext_ = UINT32_MAX;
-  TimeoutClass class_ = TimeoutClass::OTHER;
-  bool inUse_ = false;
+
+  FlowKey key;
+  uint16_t aleLayer = 0;
+  uint8_t direction = 0;  // FWP_DIRECTION of the first packet (who opened the flow)
+  TimeoutClass class_ = TimeoutClass::OTHER;  // (FlowTable's)
+
+  // TCP handshake and teardown, per side (0: local, 1: remote)
+  bool synSeen[2] = {false, false};
+  bool finSeen[2] = {false, false};
+  bool nextSeqKnown[2] = {false, false};
+  bool streamDeferred[2] = {false, false};  // per FWP_DIRECTION: DEFER, held until FwpsStreamContinue0
+  bool seqBaseKnown[2] = {false, false};    // per stream direction
+
+  bool forwarded : 1 = false;      // neither side is local
+  bool aleClassified : 1 = false;  // AUTH_CONNECT / AUTH_RECV_ACCEPT done
+  bool aleBlocked : 1 = false;
+  bool established : 1 = false;    // ALE_FLOW_ESTABLISHED classified
+  bool establishedBlocked : 1 = false;
+  bool rstSeen : 1 = false;
+  bool localIsClient : 1 = true;   // the stream's client side is the local one
+  bool aborted : 1 = false;        // FwpsFlowAbort0 (or a Block at FLOW_ESTABLISHED) ended it
+  bool streamAllowed : 1 = false;  // ALLOW_CONNECTION: no more STREAM classifications for this flow
+  bool inUse_ : 1 = false;         // (FlowTable's)
 };
 
 struct Stats {

@@ -66,24 +66,23 @@ SegmentOutcome Connection::on_segment(Direction direction, const Segment& segmen
   detail::ConnectionView view{b, {sides_[0], sides_[1]}, ended_};
   const SegmentOutcome outcome = detail::process_segment(view, direction, segment, sink);
   busy_ = false;
-  if (deferredClose_ != nullptr) {
-    Sink* closeSink = deferredClose_;
-    deferredClose_ = nullptr;
-    close(*closeSink);
+  if (deferredClose_) {
+    deferredClose_ = false;
+    close(sink);
   }
   return outcome;
 }
 
 void Connection::close(Sink& sink) noexcept {
   if (busy_) {  // asked from a callback: done when the current call returns
-    deferredClose_ = &sink;
+    deferredClose_ = true;
     return;
   }
   busy_ = true;
   detail::ConnectionView view{*budget_.impl_, {sides_[0], sides_[1]}, ended_};
   detail::close_connection(view, sink);
   busy_ = false;
-  deferredClose_ = nullptr;
+  deferredClose_ = false;
 }
 
 uint64_t Connection::delivered(Direction d) const noexcept {

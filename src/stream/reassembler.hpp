@@ -126,7 +126,7 @@ class Budget {
 //
 // on_chunk is called from inside on_segment / close. From on_chunk a Sink may
 // call close() on the same connection (it takes effect when the current call
-// returns) and may feed other connections of the same Budget (their chunks are
+// returns, delivering to that call's sink) and may feed other connections of the same Budget (their chunks are
 // then not coalesced); a nested on_segment on the same connection is refused
 // as IGNORED.
 class Connection {
@@ -151,7 +151,8 @@ class Connection {
   Side* sides_[2] = {nullptr, nullptr};
   bool ended_ = false;              // reset or closed: nothing more is delivered
   bool busy_ = false;               // inside on_segment / close (a Sink called back into us)
-  Sink* deferredClose_ = nullptr;   // close() asked for from inside a callback
+  bool deferredClose_ = false;      // close() asked for from inside on_segment's callback: done on return, its
+                                    // chunks to on_segment's sink (a flag, not a pointer: the flow entry stays small)
   bool acquire_sides() noexcept;
 };
 
