@@ -164,6 +164,9 @@ class Engine {
     void flow_delete(uint16_t layerId, uint32_t calloutId, uint64_t flowContext) const noexcept;
     // Whether any filter at the layer uses a callout (in the current generation).
     bool layer_has_callouts(LayerId layer) const noexcept;
+    // Whether the layer has any filter (in the current generation): a layer
+    // without filters is not classified, so nothing need be built for it.
+    bool layer_has_filters(LayerId layer) const noexcept;
 
    private:
     friend class Engine;

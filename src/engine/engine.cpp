@@ -222,6 +222,13 @@ bool Engine::Reader::layer_has_callouts(LayerId layer) const noexcept {
   return t != nullptr && t->hasCallouts;
 }
 
+bool Engine::Reader::layer_has_filters(LayerId layer) const noexcept {
+  if (slot_ < 0) return false;
+  engine::EpochGuard guard(*engine_.epochs_, slot_);
+  const engine::LayerTable* t = engine_.current_.load(std::memory_order_seq_cst)->table(layer);
+  return t != nullptr && !t->filters.empty();
+}
+
 void Engine::Reader::flow_delete(uint16_t layerId, uint32_t calloutId, uint64_t flowContext) const noexcept {
   if (slot_ < 0) return;
   engine::EpochGuard guard(*engine_.epochs_, slot_);

@@ -1604,6 +1604,12 @@ struct Stack::Impl final : runtime::Host {
     return false;
   }
 
+  // Whether the flow's segments go to stream reassembly (Config::streams).
+  bool stream_wanted(const flow::Flow& f, uint8_t ip_version) const noexcept {
+    return config.streams == StreamReassembly::ALWAYS || f.stream.has_value() ||
+           reader.layer_has_filters(pick(FWPS_LAYER_STREAM_V4, ip_version));
+  }
+
   // Feeds a TCP segment to the flow's stream; true when the STREAM layer blocked.
   bool stream_blocked(flow::Flow& f, const decode::DecodedPacket& p, const uint8_t* ip, bool outbound) noexcept {
     if (!f.stream.has_value()) {
@@ -1728,7 +1734,7 @@ struct Stack::Impl final : runtime::Host {
 
     Verdict v = Verdict::PERMIT;
     if (f != nullptr && p.protocol == decode::kProtoTcp && p.hasTransport) {
-      if (stream_blocked(*f, p, ip, outbound)) v = Verdict::BLOCK;
+      if (stream_wanted(*f, p.ipVersion) && stream_blocked(*f, p, ip, outbound)) v = Verdict::BLOCK;
     } else if (f != nullptr) {
       if (blocked_at(pick(FWPS_LAYER_DATAGRAM_DATA_V4, p.ipVersion), ctx, f, p.payloadLength, &meta)) {
         v = Verdict::BLOCK;

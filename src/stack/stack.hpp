@@ -41,8 +41,22 @@
 
 namespace openwfp::stack {
 
+// Which TCP flows the stack reassembles into byte streams.
+enum class StreamReassembly : uint8_t {
+  // As WFP: only while the STREAM layer of the flow's IP version has filters
+  // (a layer without filters is not classified). A flow whose stream starts
+  // later, when a filter is added, is picked up at its next segment, the way
+  // a capture that starts mid-connection is. Once started, a flow's stream
+  // goes on to its end.
+  WHEN_FILTERED,
+  // Every TCP flow (an observer that wants every stream: wfpctl's
+  // --dump-streams, tests).
+  ALWAYS,
+};
+
 struct Config {
   Locality local;
+  StreamReassembly streams = StreamReassembly::WHEN_FILTERED;
   defrag::Config defrag;
   stream::Config stream;
   flow::Config flows;

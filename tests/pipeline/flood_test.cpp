@@ -26,6 +26,7 @@ const uint32_t kHost = craft::v4(10, 0, 0, 2);
 
 stack::Config host_config() {
   stack::Config c;
+  c.streams = stack::StreamReassembly::ALWAYS;  // the stream caps are under test
   stack::Prefix p;
   EXPECT_TRUE(stack::parse_prefix("10.0.0.2", &p));
   c.local.add(p);

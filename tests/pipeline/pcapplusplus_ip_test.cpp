@@ -133,6 +133,7 @@ void expect_matches_expected(const std::vector<uint8_t>& ours, const std::string
 
 stack::Config config_for(const std::vector<std::string>& local) {
   stack::Config c;
+  c.streams = stack::StreamReassembly::ALWAYS;  // the streams are what is compared
   c.local = locality(local);
   c.flows.maxFlows = 1024;
   c.stream.maxConnections = 1024;

@@ -50,6 +50,7 @@ std::string expected(const std::string& name) {
 
 stack::Config config_for(const std::vector<std::string>& local) {
   stack::Config c;
+  c.streams = stack::StreamReassembly::ALWAYS;  // the streams are what is compared
   c.local = locality(local);
   c.flows.maxFlows = 1024;
   c.stream.maxConnections = 1024;

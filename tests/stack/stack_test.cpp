@@ -48,6 +48,7 @@ struct Harness {
   uint64_t now = 1'000'000;
 
   explicit Harness(std::vector<std::string> local = {"10.0.0.2/32", "2001:db8:1::2/128"}) {
+    config.streams = stack::StreamReassembly::ALWAYS;  // the walk of every layer, STREAM included
     for (const auto& l : local) {
       stack::Prefix p;
       EXPECT_TRUE(stack::parse_prefix(l, &p));
@@ -207,6 +208,36 @@ TEST(StackLayers, OnlyASynOrDataOpensATcpFlow) {
   EXPECT_EQ(h.recorder.take(), (Seq{"INBOUND_IPPACKET_V4", "INBOUND_TRANSPORT_V4", "ALE_RESOURCE_ASSIGNMENT_V4",
                                     "ALE_AUTH_RECV_ACCEPT_V4", "ALE_FLOW_ESTABLISHED_V4", "STREAM_V4"}));
   EXPECT_EQ(h.stack->flows().stats().created, 1u);
+}
+
+// The default: as in WFP, the STREAM layer is not classified while it has no
+// filter, and then nothing is reassembled (no stream state, no copies). The
+// first STREAM filter makes the next segment of a running flow start its
+// stream there, and a filter that blocks it then takes effect.
+TEST(StackLayers, StreamsAreReassembledOnlyWhileTheStreamLayerHasFilters) {
+  Harness h;
+  h.config.streams = stack::StreamReassembly::WHEN_FILTERED;
+  const Bytes req = craft::text("GET / HTTP/1.1\r\n\r\n");
+  const auto rq = static_cast<uint32_t>(req.size());
+  h.send(craft::ipv4(kHost, kWeb, 6, craft::tcp(40000, 80, 100, 0, SYN)));
+  h.send(craft::ipv4(kWeb, kHost, 6, craft::tcp(80, 40000, 500, 101, SYN | ACK)), false);
+  h.send(craft::ipv4(kHost, kWeb, 6, craft::tcp(40000, 80, 101, 501, ACK)));
+  h.recorder.take();
+  h.send(craft::ipv4(kHost, kWeb, 6, craft::tcp(40000, 80, 101, 501, PSH | ACK, req)));
+  EXPECT_EQ(h.recorder.take(), (Seq{"OUTBOUND_TRANSPORT_V4", "OUTBOUND_IPPACKET_V4"}));
+  EXPECT_EQ(h.stack->streams().stats().segments, 0u);
+  EXPECT_EQ(h.stack->counters().streamIndications, 0u);
+
+  const LayerInfo& L = layer("STREAM_V4");
+  OPENWFP_ASSERT_OK(h.engine.add_filter(make_filter("no more data", L.id, FWP_ACTION_BLOCK, {})));
+  const Bytes more = craft::text("more");
+  EXPECT_EQ(h.send(craft::ipv4(kHost, kWeb, 6, craft::tcp(40000, 80, 101 + rq, 501, PSH | ACK, more))).verdict,
+            stack::Verdict::BLOCK);
+  const Seq seen = h.recorder.take();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.front(), "STREAM_V4");
+  EXPECT_EQ(h.stack->streams().stats().bytesDelivered, more.size());
+  EXPECT_EQ(h.stack->counters().streamIndications, 1u);
 }
 
 TEST(StackLayers, FragmentedLoopbackDatagramTakesBothPathsOnce) {

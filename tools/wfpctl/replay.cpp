@@ -314,6 +314,8 @@ int run_replay(const ReplayOptions& options) {
 
   stack::Config config;
   config.flows.maxFlows = options.maxFlows;
+  // Streams to dump: every TCP flow is reassembled, filters at STREAM or not.
+  if (!options.dumpStreams.empty()) config.streams = stack::StreamReassembly::ALWAYS;
   config.timing.budgetUs = options.budgetUs;
   if (!defrag::parse_overlap_policy(options.defragPolicy, &config.defrag.v4Policy)) {
     return fail("unknown --defrag-policy '" + options.defragPolicy +
