@@ -18,6 +18,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libpcap-dev pkg-config
   python3
   libhyperscan-dev tshark
+  libsqlite3-dev
 )
 peer_packages=(libdpdk-dev)
 peers="${OPENWFP_PEERS:-0}"
