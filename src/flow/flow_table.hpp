@@ -32,8 +32,25 @@ const char* end_reason_name(EndReason r) noexcept;
 
 // One flow entry: at most 256 bytes (checked in flow_table.cpp), so that a
 // million concurrent flows fit in well under 512 MB with their table. Fields
-// are grouped by size (no padding holes); the yes/no state is bits.
-struct Flow {
+// are grouped by size (no padding holes); the yes/no state is bits. Entries
+// start on cache lines.
+struct alignas(64) Flow {
+  // What a lookup reads, together at the start (one cache line): the key
+  // and the hash chain.
+  FlowKey key;
+  uint16_t aleLayer = 0;
+  uint8_t direction = 0;  // FWP_DIRECTION of the first packet (who opened the flow)
+  TimeoutClass class_ = TimeoutClass::OTHER;  // (FlowTable's)
+  // TCP handshake and teardown, per side (0: local, 1: remote)
+  bool synSeen[2] = {false, false};
+  // Table bookkeeping (private to FlowTable).
+  uint32_t hashNext_ = UINT32_MAX;
+  uint32_t slot_ = 0;
+  uint32_t lruPrev_ = UINT32_MAX;
+  uint32_t lruNext_ = UINT32_MAX;
+  bool finSeen[2] = {false, false};
+  bool nextSeqKnown[2] = {false, false};  // nextSeq below
+
   uint64_t flowId = 0;        // the flow handle (FWPS_METADATA_FIELD_FLOW_HANDLE): tag << 56 | sequence << 32 | slot
   uint64_t firstSeenUs = 0;
   uint64_t lastSeenUs = 0;
@@ -58,21 +75,6 @@ struct Flow {
   uint32_t rewriter = UINT32_MAX;                     // the stack's TCP rewriter for this flow
   uint32_t seqBase[2] = {0, 0};                       // sequence number of stream offset 0
 
-  // Table bookkeeping (private to FlowTable).
-  uint32_t slot_ = 0;
-  uint32_t hashNext_ = UINT32_MAX;
-  uint32_t lruPrev_ = UINT32_MAX;
-  uint32_t lruNext_ = UINT32_MAX;
-
-  FlowKey key;
-  uint16_t aleLayer = 0;
-  uint8_t direction = 0;  // FWP_DIRECTION of the first packet (who opened the flow)
-  TimeoutClass class_ = TimeoutClass::OTHER;  // (FlowTable's)
-
-  // TCP handshake and teardown, per side (0: local, 1: remote)
-  bool synSeen[2] = {false, false};
-  bool finSeen[2] = {false, false};
-  bool nextSeqKnown[2] = {false, false};
   bool streamDeferred[2] = {false, false};  // per FWP_DIRECTION: DEFER, held until FwpsStreamContinue0
   bool seqBaseKnown[2] = {false, false};    // per stream direction
 
@@ -107,6 +109,14 @@ class FlowTable {
   FlowTable& operator=(const FlowTable&) = delete;
 
   Flow* find(const FlowKey& key) noexcept;
+  // Prefetching ahead of find(), for a batch: first the bucket of a key's
+  // hash (hash_key), later (once that line has arrived) the first entry it
+  // names. Hints only; they change nothing.
+  void prefetch_bucket(uint64_t hash) const noexcept { __builtin_prefetch(&buckets_[hash & bucketMask_]); }
+  void prefetch_entry(uint64_t hash) const noexcept {
+    const uint32_t i = buckets_[hash & bucketMask_];
+    if (i < slots_.size()) __builtin_prefetch(&slots_[i]);
+  }
   // By flow handle (Flow::flowId), in O(1): the handle carries the slot and a
   // sequence number, so a stale handle of an ended flow finds nothing.
   Flow* find_by_id(uint64_t flow_id) noexcept;

@@ -4,6 +4,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <array>
 #include <thread>
 
 #include "shard/flow_shard.hpp"
@@ -103,14 +104,27 @@ void Workers::replay(uint32_t linktype, std::span<const FrameRef> frames, stack:
     // only this worker's, so that timeouts fire as they would in one stack
     // (a stack's clock is the latest timestamp it has seen).
     uint64_t clock = 0;
+    // This worker's frames go to its stack in batches (Stack::process_batch).
+    std::array<stack::Stack::Frame, stack::Stack::kBatch> batch;
+    std::array<size_t, stack::Stack::kBatch> at{};
+    std::array<stack::Result, stack::Stack::kBatch> out;
+    size_t queued = 0;
+    auto flush = [&] {
+      w.stack.process_batch(linktype, batch.data(), queued, out.data());
+      if (results != nullptr)
+        for (size_t k = 0; k < queued; ++k) results[at[k]] = out[k];
+      taken += queued;
+      queued = 0;
+    };
     for (size_t i = 0; i < frames.size(); ++i) {
       const FrameRef& f = frames[i];
       clock = std::max(clock, f.timestampUs);
       if (n > 1 && shard_of_frame(linktype, f.data, f.caplen, f.wireLength, n) != index) continue;
-      const stack::Result r = w.stack.process(clock, linktype, f.data, f.caplen, f.wireLength);
-      if (results != nullptr) results[i] = r;
-      ++taken;
+      batch[queued] = {clock, f.data, f.caplen, f.wireLength};
+      at[queued] = i;
+      if (++queued == batch.size()) flush();
     }
+    if (queued > 0) flush();
     if (finish) w.stack.finish();
     w.taken += taken;
   };

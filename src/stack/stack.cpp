@@ -1920,13 +1920,53 @@ struct Stack::Impl final : runtime::Host {
     return r;
   }
 
-  Result process(uint64_t ts, uint32_t link_type, const uint8_t* frame, uint32_t caplen, uint32_t wirelen) noexcept {
+  // A frame already decoded (by process_batch): its packet and drop reason.
+  struct Predecoded {
+    const decode::DecodedPacket* packet;
+    decode::DropReason drop;
+  };
+
+  void process_batch(uint32_t link_type, const Stack::Frame* frames, size_t count, Result* results) noexcept {
+    constexpr size_t kAhead = 4;  // entries prefetched this many packets ahead
+    const bool supported = decode::link_type_supported(link_type);
+    for (size_t at = 0; at < count; at += Stack::kBatch) {
+      const size_t n = std::min(Stack::kBatch, count - at);
+      // Stage 1: decode the batch (a pure function of the bytes) and fetch
+      // each packet's flow-table bucket.
+      for (size_t i = 0; i < n && supported; ++i) {
+        const Stack::Frame& f = frames[at + i];
+        decode::DecodedPacket& p = batchPackets_[i];
+        p = decode::DecodedPacket{};
+        batchDrops_[i] = decode::decode_frame(link_type, f.data, f.caplen, f.wireLength == 0 ? f.caplen : f.wireLength, &p);
+        batchHashes_[i] = 0;
+        if (batchDrops_[i] != decode::DropReason::NONE || p.isFragment) continue;
+        const bool src_local = p.ipVersion == 4 ? config.local.is_local_v4(p.v4Source) : config.local.is_local_v6(p.v6Source);
+        batchHashes_[i] = flow::hash_key(key_of(p, src_local));
+        flows.prefetch_bucket(batchHashes_[i]);
+      }
+      // Stage 2: each packet in turn, the entry of the one kAhead later on its way.
+      for (size_t i = 0; i < n; ++i) {
+        if (supported && i + kAhead < n && batchHashes_[i + kAhead] != 0) flows.prefetch_entry(batchHashes_[i + kAhead]);
+        const Stack::Frame& f = frames[at + i];
+        const Predecoded pre{&batchPackets_[i], batchDrops_[i]};
+        const Result r = process(f.timestampUs, link_type, f.data, f.caplen, f.wireLength, supported ? &pre : nullptr);
+        if (results != nullptr) results[at + i] = r;
+      }
+    }
+  }
+
+  std::array<decode::DecodedPacket, Stack::kBatch> batchPackets_{};
+  std::array<decode::DropReason, Stack::kBatch> batchDrops_{};
+  std::array<uint64_t, Stack::kBatch> batchHashes_{};
+
+  Result process(uint64_t ts, uint32_t link_type, const uint8_t* frame, uint32_t caplen, uint32_t wirelen,
+                 const Predecoded* pre) noexcept {
     owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
     dispatch::WorkerThreadScope bound(worker);
     runtime::CurrentHostScope current(this);
     run_foreign_calls();
     absorbed_ = false;
-    Result r = process_packet(ts, link_type, frame, caplen, wirelen);
+    Result r = process_packet(ts, link_type, frame, caplen, wirelen, pre);
     if (r.verdict == Verdict::BLOCK && absorbed_) {
       --counters.verdicts[static_cast<size_t>(Verdict::BLOCK)];
       r.verdict = Verdict::ABSORBED;
@@ -1942,8 +1982,8 @@ struct Stack::Impl final : runtime::Host {
     return r;
   }
 
-  Result process_packet(uint64_t ts, uint32_t link_type, const uint8_t* frame, uint32_t caplen,
-                        uint32_t wirelen) noexcept {
+  Result process_packet(uint64_t ts, uint32_t link_type, const uint8_t* frame, uint32_t caplen, uint32_t wirelen,
+                        const Predecoded* pre) noexcept {
     if (ts > now) now = ts;
     expire_pends(false);
     ++counters.packets;
@@ -1951,14 +1991,16 @@ struct Stack::Impl final : runtime::Host {
     flows.expire(now);
     defrag.expire(now);
     Result r;
-    decode::DecodedPacket p;
+    decode::DecodedPacket decoded;
     if (!decode::link_type_supported(link_type)) {
       ++counters.unsupportedLinkType;
       r.verdict = Verdict::DROP;
       observer->on_drop("decode", "unsupported link type");
     } else {
       const decode::DropReason d =
-          decode::decode_frame(link_type, frame, caplen, wirelen == 0 ? caplen : wirelen, &p);
+          pre != nullptr ? pre->drop
+                         : decode::decode_frame(link_type, frame, caplen, wirelen == 0 ? caplen : wirelen, &decoded);
+      const decode::DecodedPacket& p = pre != nullptr ? *pre->packet : decoded;
       if (d != decode::DropReason::NONE) {
         r = drop_decoded(p, d, caplen);
       } else {
@@ -2008,7 +2050,11 @@ Stack::~Stack() = default;
 
 Result Stack::process(uint64_t timestamp_us, uint32_t link_type, const uint8_t* frame, uint32_t caplen,
                       uint32_t wire_length) noexcept {
-  return impl_->process(timestamp_us, link_type, frame, caplen, wire_length);
+  return impl_->process(timestamp_us, link_type, frame, caplen, wire_length, nullptr);
+}
+
+void Stack::process_batch(uint32_t link_type, const Frame* frames, size_t count, Result* results) noexcept {
+  impl_->process_batch(link_type, frames, count, results);
 }
 
 void Stack::finish() noexcept {

@@ -158,6 +158,18 @@ class Stack {
   // from a malformed one.
   Result process(uint64_t timestamp_us, uint32_t link_type, const uint8_t* frame, uint32_t caplen,
                  uint32_t wire_length = 0) noexcept;
+  // A batch of captured frames of one link type, in order: the same results
+  // and effects as process() on each in turn. The batch is decoded first and
+  // each packet's flow-table entry prefetched while the packets before it
+  // are processed (batches of kBatch; any length may be given).
+  struct Frame {
+    uint64_t timestampUs = 0;
+    const uint8_t* data = nullptr;
+    uint32_t caplen = 0;
+    uint32_t wireLength = 0;  // 0: same as caplen
+  };
+  static constexpr size_t kBatch = 16;
+  void process_batch(uint32_t link_type, const Frame* frames, size_t count, Result* results) noexcept;
   // End of input: ends every flow (streams flushed, ALE_ENDPOINT_CLOSURE).
   void finish() noexcept;
 
