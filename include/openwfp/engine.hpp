@@ -88,6 +88,11 @@ class Transaction {
   Status add_filter(const Filter& filter, uint64_t* filterId = nullptr, std::string* why = nullptr);
   Status delete_filter_by_id(uint64_t filterId, std::string* why = nullptr);
   Status delete_filter_by_key(const Guid& key, std::string* why = nullptr);
+  // A persistent object coming back from a store (a daemon's restart): added
+  // with the id it carries (Callout::calloutId, Filter::filterId), refused
+  // with FWP_ALREADY_EXISTS when that id is taken. Otherwise as add_*.
+  Status restore_callout(const Callout& callout, std::string* why = nullptr);
+  Status restore_filter(const Filter& filter, std::string* why = nullptr);
   Status delete_sublayer(const Guid& key, std::string* why = nullptr);
   Status delete_callout(const Guid& key, std::string* why = nullptr);
   Status delete_provider(const Guid& key, std::string* why = nullptr);

@@ -48,6 +48,18 @@ uint32_t CalloutRegistry::id_for_key(const Guid& key) {
   return id;
 }
 
+bool CalloutRegistry::claim_id(const Guid& key, uint32_t id) {
+  std::lock_guard lock(mutex_);
+  if (id == 0 || id >= max_) return false;
+  if (auto it = ids_.find(key); it != ids_.end()) return it->second == id;
+  for (const auto& entry : ids_) {
+    if (entry.second == id) return false;
+  }
+  ids_.emplace(key, id);
+  if (id >= next_id_) next_id_ = id + 1;
+  return true;
+}
+
 uint32_t CalloutRegistry::find_id(const Guid& key) const {
   std::lock_guard lock(mutex_);
   auto it = ids_.find(key);

@@ -22,6 +22,11 @@ class CalloutRegistry {
   // The run-time id of a callout key, assigned on first use. 0 when the table
   // is full.
   uint32_t id_for_key(const Guid& key);
+  // Gives `key` the id `id` (a persistent callout restored with the id it
+  // had): true when the key already has that id or both were free; false
+  // when the key has another id, the id belongs to another key, or it is out
+  // of range. Later ids are assigned above it.
+  bool claim_id(const Guid& key, uint32_t id);
   // 0 when the key has no id yet.
   uint32_t find_id(const Guid& key) const;
 

@@ -68,6 +68,15 @@ Status Transaction::add_filter(const Filter& f, uint64_t* filterId, std::string*
   if (filterId != nullptr) *filterId = id;
   return Status::SUCCESS;
 }
+Status Transaction::restore_callout(const Callout& c, std::string* why) {
+  if (!is_open()) return no_transaction(why);
+  return engine::model_add_callout(*working_, *engine_->callouts_, c, nullptr, why, true);
+}
+Status Transaction::restore_filter(const Filter& f, std::string* why) {
+  if (!is_open()) return no_transaction(why);
+  if (Status s = engine::model_add_filter(*working_, f, nullptr, why, true); s != Status::SUCCESS) return s;
+  return engine::notify_added(*engine_->callouts_, *working_, f.filterId, *notes_, why);
+}
 Status Transaction::delete_filter_by_id(uint64_t filterId, std::string* why) {
   if (!is_open()) return no_transaction(why);
   if (working_->find_filter(filterId) == nullptr) return engine::model_delete_filter(*working_, filterId, why);

@@ -1,5 +1,7 @@
 #include "engine/model_ops.hpp"
 
+#include <algorithm>
+
 #include "engine/weight.hpp"
 #include "openwfp/constants.hpp"
 
@@ -71,7 +73,8 @@ Status model_add_sublayer(Model& m, const Sublayer& s, std::string* why) {
   return Status::SUCCESS;
 }
 
-Status model_add_callout(Model& m, CalloutRegistry& ids, const Callout& c, uint32_t* calloutId, std::string* why) {
+Status model_add_callout(Model& m, CalloutRegistry& ids, const Callout& c, uint32_t* calloutId, std::string* why,
+                         bool keepId) {
   if (c.calloutKey.is_nil()) return fail(why, Status::INVALID_PARAMETER, "a callout needs a key");
   if (m.callouts.count(c.calloutKey) != 0) {
     return fail(why, Status::FWP_ALREADY_EXISTS, "callout " + quoted(c.name, c.calloutKey) + " already exists");
@@ -82,6 +85,11 @@ Status model_add_callout(Model& m, CalloutRegistry& ids, const Callout& c, uint3
   }
   if (c.lifetime == Lifetime::BUILTIN) return fail(why, Status::FWP_BUILTIN_OBJECT, "cannot add a built-in callout");
   if (Status st = check_provider(m, c.providerKey, c.lifetime, why); st != Status::SUCCESS) return st;
+  if (keepId && !ids.claim_id(c.calloutKey, c.calloutId)) {
+    return fail(why, Status::FWP_ALREADY_EXISTS,
+                "callout " + quoted(c.name, c.calloutKey) + ": its id " + std::to_string(c.calloutId) +
+                    " is taken or out of range");
+  }
   const uint32_t id = ids.id_for_key(c.calloutKey);
   if (id == 0) return fail(why, Status::FWP_TOO_MANY_CALLOUTS, "the callout table is full");
   Callout stored = c;
@@ -91,7 +99,7 @@ Status model_add_callout(Model& m, CalloutRegistry& ids, const Callout& c, uint3
   return Status::SUCCESS;
 }
 
-Status model_add_filter(Model& m, const Filter& f, uint64_t* filterId, std::string* why) {
+Status model_add_filter(Model& m, const Filter& f, uint64_t* filterId, std::string* why, bool keepId) {
   const std::string who = "filter " + quoted(f.name, f.filterKey);
   if (!f.filterKey.is_nil() && m.filterIds.count(f.filterKey) != 0) {
     return fail(why, Status::FWP_ALREADY_EXISTS, who + " already exists");
@@ -157,7 +165,15 @@ Status model_add_filter(Model& m, const Filter& f, uint64_t* filterId, std::stri
     } while (m.filterIds.count(stored.filterKey) != 0);
   }
   stored.subLayerKey = sublayer_key;
-  stored.filterId = m.nextFilterId++;
+  if (keepId) {
+    if (f.filterId == 0 || m.filters.count(f.filterId) != 0) {
+      return fail(why, Status::FWP_ALREADY_EXISTS, who + ": its id " + std::to_string(f.filterId) + " is taken or 0");
+    }
+    stored.filterId = f.filterId;
+    m.nextFilterId = std::max(m.nextFilterId, f.filterId + 1);
+  } else {
+    stored.filterId = m.nextFilterId++;
+  }
   stored.effectiveWeight = effective_weight(*layer, f.weight, f.filterCondition);
   m.filterIds.emplace(stored.filterKey, stored.filterId);
   if (filterId != nullptr) *filterId = stored.filterId;

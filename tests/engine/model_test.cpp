@@ -220,3 +220,46 @@ TEST(Transactions, DisabledFiltersAreNotClassified) {
 
 }  // namespace
 }  // namespace openwfp::test
+
+namespace openwfp::test {
+namespace {
+
+// Persistent objects come back from a store with the ids they had: a filter
+// keeps its filterId (later filters are numbered above it), a callout its
+// calloutId; an id already taken is refused and the transaction stays usable.
+TEST(Objects, RestoredObjectsKeepTheirIds) {
+  Engine engine;
+  Transaction txn;
+  OPENWFP_ASSERT_OK(engine.begin(&txn));
+  Callout c = make_callout("kept", L().id);
+  c.calloutId = 40;
+  c.lifetime = Lifetime::PERSISTENT;
+  OPENWFP_ASSERT_OK(txn.restore_callout(c));
+  Filter f = make_filter("kept", L().id, FWP_ACTION_BLOCK, {});
+  f.filterKey = Guid::random();
+  f.filterId = 500;
+  f.lifetime = Lifetime::PERSISTENT;
+  OPENWFP_ASSERT_OK(txn.restore_filter(f));
+  Filter again = make_filter("same id", L().id, FWP_ACTION_BLOCK, {});
+  again.filterId = 500;
+  std::string why;
+  EXPECT_EQ(txn.restore_filter(again, &why), Status::FWP_ALREADY_EXISTS);
+  EXPECT_NE(why.find("500"), std::string::npos) << why;
+  Callout other = make_callout("other", L().id);
+  other.calloutId = 40;  // another key cannot take id 40
+  EXPECT_EQ(txn.restore_callout(other), Status::FWP_ALREADY_EXISTS);
+  uint64_t next = 0;
+  OPENWFP_ASSERT_OK(txn.add_filter(make_filter("next", L().id, FWP_ACTION_PERMIT, {}), &next));
+  EXPECT_EQ(next, 501u);
+  uint32_t nextCallout = 0;
+  OPENWFP_ASSERT_OK(txn.add_callout(make_callout("new", L().id), &nextCallout));
+  EXPECT_EQ(nextCallout, 41u);
+  OPENWFP_ASSERT_OK(txn.commit());
+  const auto m = engine.snapshot();
+  ASSERT_NE(m->find_filter(f.filterKey), nullptr);
+  EXPECT_EQ(m->find_filter(f.filterKey)->filterId, 500u);
+  EXPECT_EQ(m->find_callout(c.calloutKey)->calloutId, 40u);
+}
+
+}  // namespace
+}  // namespace openwfp::test
