@@ -4,6 +4,7 @@
 #include <pwd.h>
 
 #include <charconv>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "openwfp/constants.hpp"
@@ -429,6 +430,121 @@ void IncomingStore::set(uint16_t index, const ConditionValue& v) {
     case DataType::FWP_UINT32: out = Value::u32(static_cast<uint32_t>(v.scalar.bits)); return;
     case DataType::FWP_UINT64: out = Value::u64(v.scalar.bits); return;
     default: out = Value{}; return;
+  }
+}
+
+namespace {
+
+bool valid_utf8(const std::vector<uint8_t>& bytes) {
+  size_t i = 0;
+  while (i < bytes.size()) {
+    const uint8_t b = bytes[i];
+    const size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > bytes.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if ((bytes[i + k] & 0xC0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+// One scalar (a range bound or a single value) in the policy form.
+bool format_scalar_json(const ScalarValue& v, FieldKind kind, bool v6, json* out, ValueError* e) {
+  if (kind == FieldKind::ADDRESS) {
+    if (v6) {
+      if (v.type != DataType::FWP_BYTE_ARRAY16_TYPE) return fail(e, Status::FWP_TYPE_MISMATCH, "not an IPv6 address");
+      *out = format_ipv6(v.array);
+    } else {
+      if (v.type != DataType::FWP_UINT32) return fail(e, Status::FWP_TYPE_MISMATCH, "not an IPv4 address");
+      *out = format_ipv4(static_cast<uint32_t>(v.bits));
+    }
+    return true;
+  }
+  if (integer_bits(v.type) == 0) return fail(e, Status::FWP_TYPE_MISMATCH, "not a number");
+  *out = v.bits;
+  return true;
+}
+
+// Whether a condition value of `type` is one a policy writes for a field of `kind`.
+bool written_for(FieldKind kind, DataType type, bool v6) {
+  if (type == DataType::FWP_RANGE_TYPE) {
+    return kind == FieldKind::ADDRESS || kind == FieldKind::UINT8 || kind == FieldKind::UINT16 ||
+           kind == FieldKind::UINT32 || kind == FieldKind::UINT64;
+  }
+  switch (kind) {
+    case FieldKind::ADDRESS:
+      return v6 ? type == DataType::FWP_BYTE_ARRAY16_TYPE || type == DataType::FWP_V6_ADDR_MASK
+                : type == DataType::FWP_UINT32 || type == DataType::FWP_V4_ADDR_MASK;
+    case FieldKind::UINT8:
+    case FieldKind::UINT16:
+    case FieldKind::UINT32:
+    case FieldKind::UINT64: return integer_bits(type) > 0;
+    case FieldKind::BYTE_BLOB:
+    case FieldKind::SID:
+    case FieldKind::UNICODE_STRING:
+      return type == DataType::FWP_BYTE_BLOB_TYPE || type == DataType::FWP_SID ||
+             type == DataType::FWP_UNICODE_STRING_TYPE;
+    case FieldKind::BYTE_ARRAY6: return type == DataType::FWP_BYTE_ARRAY6_TYPE;
+    case FieldKind::TOKEN_ACCESS_INFORMATION:
+    case FieldKind::TOKEN_INFORMATION: return type == DataType::FWP_SECURITY_DESCRIPTOR_TYPE;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+bool format_condition_value(const ConditionValue& c, const LayerInfo& layer, uint16_t index, json* out,
+                            ValueError* e) {
+  const FieldKind kind = field_info(layer.field_at(index)).kind;
+  if (!written_for(kind, c.type, layer.isV6)) {
+    return fail(e, Status::FWP_TYPE_MISMATCH,
+                field_name(layer, index) + " takes no " + std::string(data_type_name(c.type)) + " value in a policy");
+  }
+  switch (c.type) {
+    case DataType::FWP_RANGE_TYPE: {
+      json low, high;
+      if (!format_scalar_json(c.scalar, kind, layer.isV6, &low, e)) return false;
+      if (!format_scalar_json(c.high, kind, layer.isV6, &high, e)) return false;
+      *out = json::array({low, high});
+      return true;
+    }
+    case DataType::FWP_V4_ADDR_MASK: {
+      unsigned length = 0;
+      while (length < 32 && (c.v4Mask & (0x80000000u >> length)) != 0) ++length;
+      const uint32_t contiguous = length == 0 ? 0 : ~uint32_t{0} << (32 - length);
+      if (c.v4Mask != contiguous) return fail(e, Status::FWP_INVALID_NET_MASK, "a mask that is not a prefix");
+      *out = format_ipv4(c.v4Address) + "/" + std::to_string(length);
+      return true;
+    }
+    case DataType::FWP_V6_ADDR_MASK:
+      *out = format_ipv6(c.v6Address) + "/" + std::to_string(c.v6PrefixLength);
+      return true;
+    case DataType::FWP_BYTE_BLOB_TYPE:
+    case DataType::FWP_SID:
+    case DataType::FWP_UNICODE_STRING_TYPE:
+      if (!valid_utf8(c.bytes)) return fail(e, Status::FWP_TYPE_MISMATCH, "bytes that are not UTF-8 text");
+      *out = std::string(c.bytes.begin(), c.bytes.end());
+      return true;
+    case DataType::FWP_BYTE_ARRAY6_TYPE: {
+      if (c.bytes.size() != 6) return fail(e, Status::FWP_TYPE_MISMATCH, "a MAC address is 6 bytes");
+      char text[18];
+      std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", c.bytes[0], c.bytes[1], c.bytes[2],
+                    c.bytes[3], c.bytes[4], c.bytes[5]);
+      *out = std::string(text);
+      return true;
+    }
+    case DataType::FWP_SECURITY_DESCRIPTOR_TYPE: {
+      json list = json::array();
+      for (const AccessEntry& entry : c.securityDescriptor.entries) {
+        list.push_back(std::string(entry.allow ? "" : "!") + (entry.kind == AccessEntry::Kind::USER ? "uid:" : "gid:") +
+                       std::to_string(entry.id));
+      }
+      *out = std::move(list);
+      return true;
+    }
+    default:
+      return format_scalar_json(c.scalar, kind, layer.isV6, out, e);
   }
 }
 

@@ -31,6 +31,16 @@ bool parse_condition_value(const nlohmann::json& value, const LayerInfo& layer, 
 bool parse_value_text(std::string_view text, const LayerInfo& layer, uint16_t index, ConditionValue* out,
                       ValueError* error);
 
+// The policy form of a condition value for the field at `index` of `layer`:
+// what parse_condition_value reads back to an equal value (addresses and
+// prefixes as text, numbers as numbers, ranges as [low, high], paths and
+// strings as text, MACs as "aa:bb:cc:dd:ee:ff", users and groups as a list
+// of "uid:N" / "!gid:N" in order). False (with `error`) for a value no
+// policy can write: a non-contiguous IPv4 mask, bytes that are not UTF-8,
+// a type the field does not take.
+bool format_condition_value(const ConditionValue& value, const LayerInfo& layer, uint16_t index,
+                            nlohmann::json* out, ValueError* error);
+
 // Incoming values with the storage they point to.
 class IncomingStore {
  public:
