@@ -14,6 +14,20 @@ using json = nlohmann::json;
 std::string join(std::string_view path, std::string_view key) { return std::string(path) + "/" + std::string(key); }
 std::string join(std::string_view path, size_t index) { return std::string(path) + "/" + std::to_string(index); }
 
+// A whole number >= 0 (JSON text gives unsigned numbers; values built in C++
+// may be signed).
+bool whole(const json& j, uint64_t* out) {
+  if (j.is_number_unsigned()) {
+    *out = j.get<uint64_t>();
+    return true;
+  }
+  if (j.is_number_integer() && j.get<int64_t>() >= 0) {
+    *out = static_cast<uint64_t>(j.get<int64_t>());
+    return true;
+  }
+  return false;
+}
+
 // Reading one object: each accessor records the first error and returns false.
 class Reader {
  public:
@@ -46,11 +60,12 @@ class Reader {
   bool number(std::string_view key, uint64_t max, bool required, uint64_t* out) {
     auto it = j_.find(std::string(key));
     if (it == j_.end()) return !required || fail(join(path_, key), Status::INVALID_PARAMETER, "missing");
-    if (!it->is_number_unsigned() || it->get<uint64_t>() > max) {
+    uint64_t v = 0;
+    if (!whole(*it, &v) || v > max) {
       return fail(join(path_, key), Status::FWP_OUT_OF_BOUNDS,
                   "expected a whole number from 0 to " + std::to_string(max));
     }
-    *out = it->get<uint64_t>();
+    *out = v;
     return true;
   }
 
@@ -270,11 +285,11 @@ bool from_json(const json& j, std::string_view path, Filter* out, ObjectError* e
   if (r.has("weight")) {
     const json& w = r.at("weight");
     const std::string wpath = join(path, "weight");
-    if (w.is_number_unsigned()) {
-      f.weight = FilterWeight::exact(w.get<uint64_t>());
-    } else if (w.is_object() && w.size() == 1 && w.contains("range") && w.at("range").is_number_unsigned() &&
-               w.at("range").get<uint64_t>() <= 15) {
-      f.weight = FilterWeight::range(static_cast<uint8_t>(w.at("range").get<uint64_t>()));
+    uint64_t v = 0;
+    if (whole(w, &v)) {
+      f.weight = FilterWeight::exact(v);
+    } else if (w.is_object() && w.size() == 1 && w.contains("range") && whole(w.at("range"), &v) && v <= 15) {
+      f.weight = FilterWeight::range(static_cast<uint8_t>(v));
     } else {
       return r.fail(wpath, Status::FWP_INVALID_WEIGHT, "a weight is a whole number, or { \"range\": 0..15 }");
     }
