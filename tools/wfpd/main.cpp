@@ -1,0 +1,116 @@
+// wfpd: the management daemon. It hosts the filter engine, keeps persistent
+// objects in a store under its state directory (back after a restart or a
+// crash, with their keys and ids), and answers management requests on a
+// Unix socket (docs/API.md). It stops cleanly on SIGTERM or SIGINT.
+#include <grp.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "daemon/persistence.hpp"
+#include "daemon/service.hpp"
+#include "daemon/unix_server.hpp"
+#include "openwfp/engine.hpp"
+#include "store/persistent_store.hpp"
+
+namespace {
+
+using namespace openwfp;
+
+// A group by name or number; -1 when empty. False when unknown.
+bool group_id(const std::string& text, int64_t* out) {
+  *out = -1;
+  if (text.empty()) return true;
+  if (text.find_first_not_of("0123456789") == std::string::npos) {
+    *out = std::stoll(text);
+    return true;
+  }
+  const group* g = ::getgrnam(text.c_str());
+  if (g == nullptr) return false;
+  *out = g->gr_gid;
+  return true;
+}
+
+// Creates a directory (and its parents) with `mode` when missing; an
+// existing directory keeps its mode.
+bool make_dir(const std::string& path, mode_t mode, std::string* error) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return true;
+  std::filesystem::create_directories(path, ec);
+  if (ec || ::chmod(path.c_str(), mode) != 0) {
+    *error = path + ": " + (ec ? ec.message() : std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "wfpd: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"wfpd: the openwfp management daemon"};
+  daemon::ServerConfig server;
+  std::string stateDir = "/var/lib/openwfp";
+  std::string adminGroup, readGroup;
+  size_t maxClients = server.maxClients;
+  app.add_option("--socket", server.socketPath, "Unix socket to listen on (default /run/openwfp/wfpd.sock)");
+  app.add_option("--state-dir", stateDir, "where the store lives (default /var/lib/openwfp)");
+  app.add_option("--admin-group", adminGroup, "group (name or gid) whose members may change state besides root");
+  app.add_option("--read-group", readGroup, "group whose members may read state (default: everyone)");
+  app.add_option("--max-clients", maxClients, "clients connected at once (default 64)");
+  CLI11_PARSE(app, argc, argv);
+  server.maxClients = maxClients;
+
+  daemon::AccessConfig access;
+  if (!group_id(adminGroup, &access.adminGroup)) return fail("--admin-group: no group '" + adminGroup + "'");
+  if (!group_id(readGroup, &access.readGroup)) return fail("--read-group: no group '" + readGroup + "'");
+  // Members of the admin group also reach the socket.
+  server.socketGroup = access.adminGroup >= 0 ? access.adminGroup : access.readGroup;
+  if (access.readGroup < 0) server.socketMode = 0666;  // everyone may read: access is checked per request
+
+  std::string error;
+  if (!make_dir(stateDir, 0750, &error)) return fail(error);
+  const std::string socketDir = std::filesystem::path(server.socketPath).parent_path().string();
+  if (!socketDir.empty() && !make_dir(socketDir, 0755, &error)) return fail(error);
+
+  // Signals are taken by sigwait below, on this thread only.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::unique_ptr<store::PersistentStore> st;
+  const std::string dbPath = (std::filesystem::path(stateDir) / "wfpd.db").string();
+  if (store::PersistentStore::open(dbPath, {}, &st, &error) != Status::SUCCESS) return fail(error);
+  Engine engine;
+  {
+    std::vector<store::StoredObject> objects;
+    if (st->load(&objects, &error) != Status::SUCCESS) return fail(dbPath + ": " + error);
+    Transaction txn;
+    if (engine.begin(&txn, &error) != Status::SUCCESS) return fail(error);
+    if (daemon::restore_persistent(txn, objects, &error) != Status::SUCCESS) return fail(dbPath + ": " + error);
+    if (txn.commit(&error) != Status::SUCCESS) return fail(error);
+    std::fprintf(stderr, "wfpd: %zu persistent objects restored from %s\n", objects.size(), dbPath.c_str());
+  }
+  daemon::Service service(engine, st.get(), access);
+  daemon::UnixServer listener(service, server);
+  if (!listener.start(&error)) return fail(error);
+  std::fprintf(stderr, "wfpd: listening on %s\n", server.socketPath.c_str());
+
+  int received = 0;
+  sigwait(&signals, &received);
+  std::fprintf(stderr, "wfpd: %s, stopping\n", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  listener.stop();
+  return 0;
+}
