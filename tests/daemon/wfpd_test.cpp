@@ -1,5 +1,5 @@
 // wfpd as a real process in a temporary directory, driven over its socket by
-// a raw client: the protocol's errors, dynamic sessions ending when their
+// a raw client and by wfpctl: the protocol's errors, dynamic sessions ending when their
 // client closes or is killed, persistent objects across a clean stop and a
 // SIGKILL, static objects gone after a restart, an oversize request, the
 // socket's mode, and a second daemon on the same socket refused.
@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "store/store_test_support.hpp"
+#include "support/command.hpp"
 
 namespace openwfp::daemon {
 namespace {
@@ -251,6 +252,44 @@ TEST(Wfpd, ASecondDaemonOnTheSameSocketIsRefused) {
   EXPECT_EQ(WEXITSTATUS(status), 1);
   Client c(first.socket());
   EXPECT_EQ(filters(c), 0u);  // the first one still answers
+}
+
+// wfpctl against the daemon: a policy applied in one transaction, listed,
+// and a second apply that fails part way changes nothing.
+TEST(Wfpd, WfpctlAppliesAPolicyAllOrNothing) {
+  store::test::TempDir dir;
+  Daemon d(dir.file(""));
+  ASSERT_TRUE(d.start());
+  const std::string socket = " --socket " + d.socket();
+  const std::string policy = std::string(OPENWFP_SOURCE_DIR) + "/examples/policy.json";
+  test::CommandResult r = test::run_wfpctl(socket + " apply " + policy + " --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(json::parse(r.out)["applied"]["filters"], 9);
+  r = test::run_wfpctl(socket + " filter list --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json listed = json::parse(r.out);
+  ASSERT_EQ(listed.size(), 9u);
+  EXPECT_EQ(listed[0]["name"], "no telnet");
+  EXPECT_EQ(listed[0]["lifetime"], "static");  // applied without PERSISTENT
+  // The same policy again: its provider exists, so the transaction is aborted.
+  r = test::run_wfpctl(socket + " apply " + policy);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("FWP_ALREADY_EXISTS"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("nothing was applied"), std::string::npos) << r.out;
+  r = test::run_wfpctl(socket + " show state --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json state = json::parse(r.out);
+  EXPECT_EQ(state["filters"].size(), 9u);
+  EXPECT_EQ(state["providers"].size(), 1u);
+  EXPECT_EQ(state["sublayers"].size(), 3u);  // corp, apps and the built-in one
+  r = test::run_wfpctl(socket + " filter delete --id 1");
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = test::run_wfpctl(socket + " filter delete --id 1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("FWP_FILTER_NOT_FOUND"), std::string::npos) << r.out;
+  r = test::run_wfpctl(" --socket " + dir.file("none.sock") + " filter list");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("is wfpd running"), std::string::npos) << r.out;
 }
 
 }  // namespace

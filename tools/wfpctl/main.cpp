@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "explain.hpp"
+#include "manage.hpp"
 #include "replay.hpp"
 
 int main(int argc, char** argv) {
@@ -39,6 +40,25 @@ int main(int argc, char** argv) {
   rp->add_option("--budget-us", replay.budgetUs, "classifyFn time budget per call in microseconds (default 50)");
   rp->add_flag("--quiet", replay.quiet, "No summary on the terminal");
 
+  // Against a running wfpd (docs/API.md).
+  wfpctl::ManageOptions manage;
+  app.add_option("--socket", manage.socket, "wfpd's socket (default /run/openwfp/wfpd.sock)");
+  CLI::App* ap = app.add_subcommand("apply", "Apply a policy file to wfpd in one transaction (all or nothing)");
+  ap->add_option("policy", manage.policy, "Policy file (JSON)")->required();
+  ap->add_flag("--json", manage.json, "Print one JSON object");
+  CLI::App* fl = app.add_subcommand("filter", "Filters in wfpd");
+  fl->require_subcommand(1);
+  CLI::App* fls = fl->add_subcommand("list", "List filters");
+  fls->add_option("--layer", manage.layer, "Only this layer");
+  fls->add_flag("--json", manage.json, "Print JSON");
+  CLI::App* fld = fl->add_subcommand("delete", "Delete a filter");
+  fld->add_option("--id", manage.id, "Filter id");
+  fld->add_option("--key", manage.key, "Filter key (GUID)");
+  CLI::App* sh = app.add_subcommand("show", "Show wfpd's state");
+  sh->require_subcommand(1);
+  CLI::App* shs = sh->add_subcommand("state", "Every provider, sublayer, callout and filter");
+  shs->add_flag("--json", manage.json, "Print JSON");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -46,5 +66,9 @@ int main(int argc, char** argv) {
   }
   if (ex->parsed()) return wfpctl::run_explain(explain);
   if (rp->parsed()) return wfpctl::run_replay(replay);
+  if (ap->parsed()) return wfpctl::run_apply(manage);
+  if (fls->parsed()) return wfpctl::run_filter_list(manage);
+  if (fld->parsed()) return wfpctl::run_filter_delete(manage);
+  if (shs->parsed()) return wfpctl::run_show_state(manage);
   return 2;
 }
