@@ -205,6 +205,9 @@ class Engine {
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const engine::Model> committed_;
   std::atomic<const engine::Generation*> current_{nullptr};
+  // The published generation's number, readable without pinning the
+  // generation (a concurrent commit may retire it).
+  std::atomic<uint64_t> generationNumber_{0};
 };
 
 }  // namespace openwfp

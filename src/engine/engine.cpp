@@ -140,6 +140,7 @@ Engine::Engine(EngineOptions options)
   auto model = std::make_shared<const Model>(engine::builtin_model());
   committed_ = model;
   current_.store(engine::build_generation(model, 1, options_.classifier).release(), std::memory_order_release);
+  generationNumber_.store(1, std::memory_order_release);
 }
 
 Engine::~Engine() {
@@ -169,7 +170,9 @@ Status Engine::commit_model(std::unique_ptr<Model> working, std::string* why) {
   const engine::Generation* old = current_.load(std::memory_order_acquire);
   std::unique_ptr<engine::Generation> gen = engine::build_generation(model, old->number + 1, options_.classifier);
   // Cannot fail after this point: publish the generation and the snapshot.
+  const uint64_t number = gen->number;
   const engine::Generation* retired = current_.exchange(gen.release(), std::memory_order_seq_cst);
+  generationNumber_.store(number, std::memory_order_release);
   {
     std::lock_guard lock(snapshot_mutex_);
     committed_ = std::move(model);
@@ -210,7 +213,7 @@ std::shared_ptr<const Model> Engine::snapshot() const {
   return committed_;
 }
 
-uint64_t Engine::generation() const noexcept { return current_.load(std::memory_order_acquire)->number; }
+uint64_t Engine::generation() const noexcept { return generationNumber_.load(std::memory_order_acquire); }
 
 Status Engine::register_callout(const CalloutRegistration& callout, uint32_t* calloutId) {
   return callouts_->register_callout(callout, calloutId);
