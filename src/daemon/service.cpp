@@ -28,16 +28,8 @@ std::string verb_of(const std::string& method) {
 
 // An id parameter: a whole number >= 0.
 bool id_param(const json& params, uint64_t* out, CallError* e) {
-  const json& j = params.at("id");
-  if (j.is_number_unsigned()) {
-    *out = j.get<uint64_t>();
-    return true;
-  }
-  if (j.is_number_integer() && j.get<int64_t>() >= 0) {
-    *out = static_cast<uint64_t>(j.get<int64_t>());
-    return true;
-  }
-  return fail(e, Status::INVALID_PARAMETER, "an id is a whole number", "/params/id");
+  return policy::whole_number(params.at("id"), out) ||
+         fail(e, Status::INVALID_PARAMETER, "an id is a whole number", "/params/id");
 }
 
 bool known_kind(const std::string& kind) {

@@ -14,9 +14,9 @@ using json = nlohmann::json;
 std::string join(std::string_view path, std::string_view key) { return std::string(path) + "/" + std::string(key); }
 std::string join(std::string_view path, size_t index) { return std::string(path) + "/" + std::to_string(index); }
 
-// A whole number >= 0 (JSON text gives unsigned numbers; values built in C++
-// may be signed).
-bool whole(const json& j, uint64_t* out) {
+}  // namespace
+
+bool whole_number(const json& j, uint64_t* out) {
   if (j.is_number_unsigned()) {
     *out = j.get<uint64_t>();
     return true;
@@ -27,6 +27,8 @@ bool whole(const json& j, uint64_t* out) {
   }
   return false;
 }
+
+namespace {
 
 // Reading one object: each accessor records the first error and returns false.
 class Reader {
@@ -61,7 +63,7 @@ class Reader {
     auto it = j_.find(std::string(key));
     if (it == j_.end()) return !required || fail(join(path_, key), Status::INVALID_PARAMETER, "missing");
     uint64_t v = 0;
-    if (!whole(*it, &v) || v > max) {
+    if (!whole_number(*it, &v) || v > max) {
       return fail(join(path_, key), Status::FWP_OUT_OF_BOUNDS,
                   "expected a whole number from 0 to " + std::to_string(max));
     }
@@ -286,9 +288,9 @@ bool from_json(const json& j, std::string_view path, Filter* out, ObjectError* e
     const json& w = r.at("weight");
     const std::string wpath = join(path, "weight");
     uint64_t v = 0;
-    if (whole(w, &v)) {
+    if (whole_number(w, &v)) {
       f.weight = FilterWeight::exact(v);
-    } else if (w.is_object() && w.size() == 1 && w.contains("range") && whole(w.at("range"), &v) && v <= 15) {
+    } else if (w.is_object() && w.size() == 1 && w.contains("range") && whole_number(w.at("range"), &v) && v <= 15) {
       f.weight = FilterWeight::range(static_cast<uint8_t>(v));
     } else {
       return r.fail(wpath, Status::FWP_INVALID_WEIGHT, "a weight is a whole number, or { \"range\": 0..15 }");

@@ -34,6 +34,10 @@ struct ObjectError {
   std::string message;
 };
 
+// A whole number >= 0: JSON text gives unsigned numbers, values built in C++
+// may be signed. False for anything else.
+bool whole_number(const nlohmann::json& j, uint64_t* out);
+
 nlohmann::json to_json(const Provider& provider);
 nlohmann::json to_json(const Sublayer& sublayer);
 nlohmann::json to_json(const Callout& callout);
