@@ -22,6 +22,7 @@
 #include "openwfp/constants.hpp"
 #include "openwfp/engine.hpp"
 #include "openwfp/layers.hpp"
+#include "shard/capture.hpp"
 #include "shard/workers.hpp"
 #include "stack/stack.hpp"
 
@@ -110,39 +111,7 @@ struct Run {
   double ns() const { return packets > 0 ? seconds * 1e9 / static_cast<double>(packets) : 0; }
 };
 
-// The capture in memory: one arena of frame bytes and a reference per frame,
-// so the runs measure processing, not I/O or scattered allocations.
-struct Loaded {
-  uint32_t link = 0;
-  std::vector<uint8_t> bytes;
-  std::vector<shard::FrameRef> frames;
-};
-
-bool load(const std::string& path, Loaded* out, std::string* error) {
-  io::CaptureReader r;
-  if (!r.open(path, error)) return false;
-  out->link = r.link_type();
-  std::error_code ec;
-  const uintmax_t size = std::filesystem::file_size(path, ec);
-  if (!ec) out->bytes.reserve(size);
-  std::vector<size_t> offsets;
-  io::Frame f;
-  while (r.next(&f) == 1) {
-    const size_t offset = out->bytes.size();
-    out->bytes.insert(out->bytes.end(), f.data, f.data + f.caplen);
-    shard::FrameRef ref;
-    ref.timestampUs = f.timestampNs / 1000;
-    ref.caplen = f.caplen;
-    ref.wireLength = f.wireLength;
-    out->frames.push_back(ref);
-    offsets.push_back(offset);
-  }
-  // Pointers once the arena has its final place.
-  for (size_t i = 0; i < offsets.size(); ++i) out->frames[i].data = out->bytes.data() + offsets[i];
-  return true;
-}
-
-Run run_workers(Engine& engine, const stack::Config& config, const Loaded& c, uint32_t workers) {
+Run run_workers(Engine& engine, const stack::Config& config, const shard::LoadedCapture& c, uint32_t workers) {
   shard::WorkersConfig wc;
   wc.workers = workers;
   wc.pinToCores = true;
@@ -150,7 +119,7 @@ Run run_workers(Engine& engine, const stack::Config& config, const Loaded& c, ui
   Run run;
   run.workers = workers;
   const auto t0 = Clock::now();
-  w.replay(c.link, c.frames, nullptr);
+  w.replay(c.linkType, c.frames, nullptr);
   run.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   run.packets = c.frames.size();
   run.permitted = w.counters().verdicts[static_cast<size_t>(stack::Verdict::PERMIT)];
@@ -184,8 +153,8 @@ int run(const ReplayArgs& a) {
     std::fprintf(stderr, "openwfp-bench: %s\n", error.c_str());
     return 2;
   }
-  Loaded c;
-  if (!load(path, &c, &error)) {
+  shard::LoadedCapture c;
+  if (!shard::load_capture(path, &c, &error)) {
     std::fprintf(stderr, "openwfp-bench: %s\n", error.c_str());
     return 2;
   }
@@ -207,7 +176,7 @@ int run(const ReplayArgs& a) {
     uint64_t ok = 0;
     for (const shard::FrameRef& fr : c.frames) {
       decode::DecodedPacket p;
-      ok += decode::decode_frame(c.link, fr.data, fr.caplen, &p) == decode::DropReason::NONE;
+      ok += decode::decode_frame(c.linkType, fr.data, fr.caplen, &p) == decode::DropReason::NONE;
     }
     decode_only.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     decode_only.packets = c.frames.size();

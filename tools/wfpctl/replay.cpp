@@ -23,6 +23,7 @@
 #include "openwfp/engine.hpp"
 #include "openwfp/model.hpp"
 #include "openwfp/policy.hpp"
+#include "shard/capture.hpp"
 #include "stack/stack.hpp"
 
 namespace wfpctl {
@@ -58,48 +59,10 @@ bool busiest_addresses(const std::string& path, stack::Locality* out, std::vecto
                        std::string* error) {
   io::CaptureReader reader;
   if (!reader.open(path, error)) return false;
-  std::map<std::pair<uint8_t, std::array<uint8_t, 16>>, std::pair<uint64_t, uint64_t>> counts;  // count, first seen
+  shard::BusiestAddresses busiest;
   io::Frame frame;
-  uint64_t index = 0;
-  int rc = 0;
-  while ((rc = reader.next(&frame)) == 1) {
-    decode::DecodedPacket p;
-    if (decode::decode_frame(reader.link_type(), frame.data, frame.caplen, frame.wireLength, &p) != decode::DropReason::NONE &&
-        p.ipHeaderLength == 0) {
-      continue;
-    }
-    if (p.ipVersion != 4 && p.ipVersion != 6) continue;
-    for (int side = 0; side < 2; ++side) {
-      ByteArray16 a;
-      if (p.ipVersion == 4) {
-        flow::put_v4(&a, side == 0 ? p.v4Source : p.v4Destination);
-      } else {
-        a = side == 0 ? p.v6Source : p.v6Destination;
-      }
-      std::array<uint8_t, 16> key{};
-      std::memcpy(key.data(), a.byteArray16, 16);
-      auto& c = counts[{p.ipVersion, key}];
-      if (c.first == 0) c.second = index++;
-      ++c.first;
-    }
-  }
-  for (uint8_t version : {uint8_t{4}, uint8_t{6}}) {
-    const std::pair<const std::pair<uint8_t, std::array<uint8_t, 16>>, std::pair<uint64_t, uint64_t>>* best = nullptr;
-    for (const auto& e : counts) {
-      if (e.first.first != version) continue;
-      if (best == nullptr || e.second.first > best->second.first ||
-          (e.second.first == best->second.first && e.second.second < best->second.second)) {
-        best = &e;
-      }
-    }
-    if (best == nullptr) continue;
-    stack::Prefix p;
-    p.ipVersion = version;
-    std::memcpy(p.address.byteArray16, best->first.second.data(), 16);
-    p.length = version == 4 ? 32 : 128;
-    out->add(p);
-    chosen->push_back(stack::format_prefix(p));
-  }
+  while (reader.next(&frame) == 1) busiest.count(reader.link_type(), frame.data, frame.caplen, frame.wireLength);
+  busiest.choose(out, chosen);
   return true;
 }
 
