@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <utility>
 
+#include "daemon/event_json.hpp"
 #include "daemon/persistence.hpp"
+#include "daemon/replay_source.hpp"
 #include "openwfp/layers.hpp"
 #include "openwfp/model.hpp"
 #include "policy/object_json.hpp"
@@ -157,20 +159,130 @@ bool Service::call(SessionId id, const std::string& method, const json& params, 
   if (s == nullptr) return fail(error, Status::FWP_SESSION_ABORTED, "no such session");
   std::lock_guard busy(s->busy);
   const std::string kind = kind_of(method), verb = verb_of(method);
-  const bool is_change = kind == "transaction" || verb == "add" || verb == "delete";
-  const bool is_read = method == "session.info" || verb == "get" || verb == "enum";
+  const bool is_monitor = method == "events.enum" || method == "events.subscribe" || method == "filter.counters" ||
+                          method == "daemon.status";
+  const bool is_change = !is_monitor && (kind == "transaction" || verb == "add" || verb == "delete");
+  const bool is_read = is_monitor || method == "session.info" || verb == "get" || verb == "enum";
   if (!is_change && !is_read) return fail(error, Status::NOT_SUPPORTED, "unknown method '" + method + "'", "/method");
-  if ((kind != "transaction" && kind != "session" && !known_kind(kind)) ||
-      (kind == "transaction" && verb != "begin" && verb != "commit" && verb != "abort")) {
+  if (!is_monitor && ((kind != "transaction" && kind != "session" && !known_kind(kind)) ||
+                      (kind == "transaction" && verb != "begin" && verb != "commit" && verb != "abort"))) {
     return fail(error, Status::NOT_SUPPORTED, "unknown method '" + method + "'", "/method");
   }
   if (!allowed(s->caller, is_change)) {
+    std::fprintf(stderr, "wfpd: refused %s to uid %u (session %llu): %s\n", method.c_str(), s->caller.uid,
+                 static_cast<unsigned long long>(s->id), is_change ? "not root nor in the admin group" : "not in the read group");
     return fail(error, Status::ACCESS_DENIED,
                 std::string(is_change ? "changes" : "reading state") + " need root or the " +
                     (is_change ? "admin" : "read") + " group (uid " + std::to_string(s->caller.uid) + ")");
   }
   *result = json::object();
+  if (is_monitor) return monitor(*s, method, params, result, error);
   return is_change ? change(*s, method, params, result, error) : read(*s, method, params, result, error);
+}
+
+bool Service::event_query(const json& params, EventQuery* q, CallError* error, bool paging) {
+  if (paging) {
+    if (!only(params, {"type", "layer", "filter", "after", "limit"}, error)) return false;
+  } else if (!only(params, {"type", "layer", "filter"}, error)) {
+    return false;
+  }
+  *q = EventQuery{};
+  if (params.contains("type")) {
+    const json& t = params.at("type");
+    auto type = t.is_string() ? events::parse_net_event_type(t.get<std::string>()) : std::nullopt;
+    if (!type) {
+      return fail(error, Status::INVALID_PARAMETER,
+                  "type is one of CLASSIFY_DROP, CLASSIFY_ALLOW, CLASSIFY_VETO, VERIFIER_FINDING, PEND_TIMEOUT",
+                  "/params/type");
+    }
+    q->type = *type;
+  }
+  if (params.contains("layer")) {
+    const LayerInfo* l = params.at("layer").is_string() ? find_layer(params.at("layer").get<std::string>()) : nullptr;
+    if (l == nullptr) return fail(error, Status::FWP_LAYER_NOT_FOUND, "unknown layer", "/params/layer");
+    q->layerId = l->id;
+  }
+  uint64_t n = 0;
+  if (params.contains("filter")) {
+    if (!policy::whole_number(params.at("filter"), &n)) {
+      return fail(error, Status::INVALID_PARAMETER, "a filter id is a whole number", "/params/filter");
+    }
+    q->filterId = n;
+  }
+  if (params.contains("after")) {
+    if (!policy::whole_number(params.at("after"), &n)) {
+      return fail(error, Status::INVALID_PARAMETER, "after is a sequence number", "/params/after");
+    }
+    q->after = n;
+  }
+  if (params.contains("limit")) {
+    if (!policy::whole_number(params.at("limit"), &n) || n == 0 || n > 100000) {
+      return fail(error, Status::INVALID_PARAMETER, "limit is a whole number from 1 to 100000", "/params/limit");
+    }
+    q->limit = n;
+  }
+  return true;
+}
+
+bool Service::monitor(Session& s, const std::string& method, const json& params, json* result, CallError* error) {
+  (void)s;
+  EventHub* hub = dataPath_.events;
+  auto hub_stats = [](const EventHubStats& st) {
+    return json{{"collected", st.collected},         {"lostInRings", st.lostInRings},
+                {"droppedFromMemory", st.droppedFromMemory}, {"storedDropped", st.storedDropped},
+                {"storeFailures", st.storeFailures}, {"lastSequence", st.lastSequence},
+                {"inMemory", st.inMemory},           {"memoryCap", st.memoryCap}};
+  };
+  if (method == "events.enum" || method == "events.subscribe") {
+    EventQuery q;
+    if (!event_query(params, &q, error, method == "events.enum")) return false;
+    if (hub == nullptr) return fail(error, Status::FWP_NET_EVENTS_DISABLED, "this daemon records no net events");
+    hub->collect();
+    uint64_t last = 0;
+    bool gap = false;
+    if (method == "events.subscribe") {
+      (*result)["last"] = hub->stats().lastSequence;
+      return true;
+    }
+    json list = json::array();
+    for (const NumberedEvent& e : hub->query(q, &last, &gap)) list.push_back(event_json(e));
+    const EventHubStats st = hub->stats();
+    *result = {{"events", std::move(list)}, {"last", last}, {"gap", gap}, {"lost", st.lostInRings},
+               {"stats", hub_stats(st)}};
+    return true;
+  }
+  if (method == "filter.counters") {
+    if (!only(params, {"id"}, error)) return false;
+    uint64_t id = 0;
+    const bool one = params.contains("id");
+    if (one && !id_param(params, &id, error)) return false;
+    uint64_t uncounted = 0;
+    std::vector<events::FilterCount> counts;
+    if (dataPath_.replay != nullptr) counts = dataPath_.replay->filter_counts(&uncounted);
+    json list = json::array();
+    for (const events::FilterCount& c : counts) {
+      if (one && c.filterId != id) continue;
+      list.push_back({{"id", c.filterId}, {"hits", c.hits}, {"permits", c.permits}, {"blocks", c.blocks}});
+    }
+    *result = {{"counters", std::move(list)}, {"uncounted", uncounted}};
+    return true;
+  }
+  // daemon.status
+  if (!only(params, {}, error)) return false;
+  *result = {{"generation", engine_.generation()}, {"sessions", session_count()}, {"storeFailures", storeFailures_.load()}};
+  if (hub != nullptr) (*result)["events"] = hub_stats(hub->stats());
+  if (dataPath_.replay != nullptr) {
+    const ReplayStatus r = dataPath_.replay->status();
+    json c = {{"packets", r.counters.packets}, {"bytes", r.counters.bytes}};
+    for (size_t v = 0; v < std::size(r.counters.verdicts); ++v) {
+      c[stack::verdict_name(static_cast<stack::Verdict>(v))] = r.counters.verdicts[v];
+    }
+    (*result)["replay"] = {{"capture", r.capture},   {"framesPerRound", r.framesPerRound},
+                           {"roundsDone", r.roundsDone}, {"framesDone", r.framesDone},
+                           {"running", r.running},   {"local", r.local},
+                           {"counters", std::move(c)}};
+  }
+  return true;
 }
 
 bool Service::commit(Session& s, Transaction& txn, json* result, CallError* error) {

@@ -19,12 +19,17 @@
 //   provider.get | sublayer.get | callout.get | filter.get   { "key" } (filter: or "id") → OBJECT
 //   provider.enum | sublayer.enum | callout.enum | filter.enum
 //                        { "layer"?, "sublayer"?, "provider"?, "field"? } → { "<kind>s": [OBJECT...] }
+//   events.enum          { "type"?, "layer"?, "filter"?, "after"?, "limit"? } → { "events", "last", "gap", "lost", "stats" }
+//   events.subscribe     { "type"?, "layer"?, "filter"? } → { "last" }, then the connection streams events
+//   filter.counters      { "id"? } → { "counters": [ { "id", "hits", "permits", "blocks" } ], "uncounted" }
+//   daemon.status        {} → { "generation", "sessions", "events", "replay"? }
 // Without an explicit transaction a change runs in an implicit one. Reads
 // inside a transaction see its uncommitted objects; outside, the committed
 // state. Errors carry the WFP status and, where one field is at fault, its
 // JSON pointer.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -34,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/event_hub.hpp"
 #include "openwfp/engine.hpp"
 #include "store/persistent_store.hpp"
 
@@ -58,6 +64,14 @@ struct CallError {
 
 using SessionId = uint64_t;
 
+class ReplaySource;
+
+// What the service may show of the data path; each may be null.
+struct DataPath {
+  EventHub* events = nullptr;
+  ReplaySource* replay = nullptr;
+};
+
 class Service {
  public:
   // `store` may be null (nothing persists).
@@ -77,6 +91,13 @@ class Service {
   bool call(SessionId session, const std::string& method, const nlohmann::json& params, nlohmann::json* result,
             CallError* error);
 
+  // Before serving requests.
+  void set_data_path(DataPath dataPath) { dataPath_ = dataPath; }
+  const EventHub* event_hub() const noexcept { return dataPath_.events; }
+  // The filter members of events.enum / events.subscribe params (type,
+  // layer, filter; after and limit when `paging`). False with `error`.
+  static bool event_query(const nlohmann::json& params, EventQuery* out, CallError* error, bool paging = false);
+
   // Store writes that failed after the engine committed (logged and counted).
   uint64_t store_failures() const noexcept { return storeFailures_; }
 
@@ -87,17 +108,20 @@ class Service {
   bool commit(Session& s, Transaction& txn, nlohmann::json* result, CallError* error);
   bool change(Session& s, const std::string& method, const nlohmann::json& params, nlohmann::json* result,
               CallError* error);
+  bool monitor(Session& s, const std::string& method, const nlohmann::json& params, nlohmann::json* result,
+               CallError* error);
   bool read(Session& s, const std::string& method, const nlohmann::json& params, nlohmann::json* result,
             CallError* error);
 
   Engine& engine_;
   store::PersistentStore* store_;
   AccessConfig access_;
+  DataPath dataPath_;
   mutable std::mutex mutex_;  // sessions_ (each request runs with its session found under it)
   std::map<SessionId, std::unique_ptr<Session>> sessions_;
   SessionId nextSession_ = 1;
   std::mutex storeMutex_;  // the store is used by one thread at a time
-  uint64_t storeFailures_ = 0;
+  std::atomic<uint64_t> storeFailures_{0};
 };
 
 }  // namespace openwfp::daemon

@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "daemon/event_json.hpp"
 #include "daemon/protocol.hpp"
 
 namespace openwfp::daemon {
@@ -52,6 +53,33 @@ bool send_all(int fd, const std::string& bytes) {
 }
 
 }  // namespace
+
+void UnixServer::stream_events(int fd, EventQuery query) {
+  const EventHub* hub = service_.event_hub();
+  if (hub == nullptr) return;
+  query.limit = 1024;
+  char discard[4096];
+  while (!stopping_) {
+    // The client leaving ends the subscription; what it sends is ignored.
+    pollfd p{fd, POLLIN | POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) > 0) {
+      if ((p.revents & (POLLHUP | POLLRDHUP | POLLERR)) != 0) return;
+      if ((p.revents & POLLIN) != 0 && ::recv(fd, discard, sizeof discard, MSG_DONTWAIT) == 0) return;
+    }
+    if (!hub->wait(query.after, std::chrono::milliseconds(500))) continue;
+    uint64_t last = 0;
+    bool gap = false;
+    const std::vector<NumberedEvent> events = hub->query(query, &last, &gap);
+    std::string out;
+    if (gap) out += nlohmann::json{{"v", 1}, {"gap", {{"after", query.after}}}}.dump() + "\n";
+    for (const NumberedEvent& e : events) out += nlohmann::json{{"v", 1}, {"event", event_json(e)}}.dump() + "\n";
+    query.after = events.size() == query.limit ? events.back().sequence : last;
+    if (!out.empty() && !send_all(fd, out)) {
+      ++stats_.dropped;
+      return;
+    }
+  }
+}
 
 UnixServer::UnixServer(Service& service, ServerConfig config) : service_(service), config_(std::move(config)) {}
 
@@ -206,15 +234,25 @@ void UnixServer::serve(Client* client) {
       nlohmann::json id;
       std::string answer;
       nlohmann::json result;
+      bool subscribed = false;
       if (parse_request(line, &request, &error, &id) &&
           service_.call(session, request.method, request.params, &result, &error)) {
         answer = make_result(request.id, result);
+        subscribed = request.method == "events.subscribe";
       } else {
         ++stats_.errors;
         answer = make_error(id, error);
       }
       if (!send_all(fd, answer)) {
         ++stats_.dropped;
+        open = false;
+      }
+      if (open && subscribed) {
+        // From here the connection carries events until the client leaves.
+        EventQuery query;
+        Service::event_query(request.params, &query, nullptr);
+        query.after = result.value("last", uint64_t{0});
+        stream_events(fd, query);
         open = false;
       }
     }

@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "daemon/event_hub.hpp"
 #include "daemon/service.hpp"
 
 namespace openwfp::daemon {
@@ -50,6 +51,9 @@ class UnixServer {
   struct Client;
   void accept_loop();
   void serve(Client* client);
+  // After events.subscribe: sends the matching events as they come (lines
+  // { "v": 1, "event": ... }) until the client leaves or the server stops.
+  void stream_events(int fd, EventQuery query);
   void reap();
 
   Service& service_;

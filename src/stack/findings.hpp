@@ -20,13 +20,23 @@ struct Finding {
   uint64_t firstPacket = 0;        // index of the input packet (1-based) when it first happened
 };
 
+// Told of every finding as it is recorded (each occurrence, kept or not).
+using FindingListener = void (*)(void* context, std::string_view consideration, std::string_view what,
+                                 uint32_t calloutId, uint16_t layerId, uint64_t flowId) noexcept;
+
 class FindingTable {
  public:
   static constexpr uint32_t kMaxFindingKinds = 256;
   FindingTable() { kinds_.reserve(kMaxFindingKinds); }
 
+  void listen(FindingListener listener, void* context) noexcept {
+    listener_ = listener;
+    listenerContext_ = context;
+  }
+
   void record(std::string_view consideration, std::string_view what, uint32_t calloutId, uint16_t layerId,
               uint64_t flowId, uint64_t packet) noexcept {
+    if (listener_ != nullptr) listener_(listenerContext_, consideration, what, calloutId, layerId, flowId);
     for (Finding& f : kinds_) {
       if (f.consideration == consideration && f.what == what && f.calloutId == calloutId && f.layerId == layerId) {
         ++f.count;
@@ -50,6 +60,8 @@ class FindingTable {
  private:
   std::vector<Finding> kinds_;
   uint64_t notKept_ = 0;
+  FindingListener listener_ = nullptr;
+  void* listenerContext_ = nullptr;
 };
 
 }  // namespace openwfp::stack

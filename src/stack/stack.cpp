@@ -273,6 +273,14 @@ struct Stack::Impl final : runtime::Host {
       freeRewriters.push_back(c.maxRewrittenConnections - 1 - i);
     }
     injectCompletions_.reserve(kMaxInjections);
+    if (o != nullptr) {
+      findings.listen(
+          [](void* context, std::string_view consideration, std::string_view what, uint32_t calloutId,
+             uint16_t layerId, uint64_t flowId) noexcept {
+            static_cast<Observer*>(context)->on_finding(consideration, what, calloutId, layerId, flowId);
+          },
+          o);
+    }
   }
   ~Impl() override { runtime::detach(hostIndex); }
 

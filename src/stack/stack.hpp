@@ -109,6 +109,11 @@ class Observer {
   virtual void on_inject(const uint8_t* /*ip*/, uint32_t /*length*/, bool /*outbound*/) {}
   // A pended classification was never completed: it ended with a Block.
   virtual void on_pend_timeout(const flow::Flow* /*flow (may be gone)*/, uint16_t /*layerId*/) {}
+  // The verifier found a use of the callout API that breaks a programming
+  // consideration (each occurrence; stack::FindingTable keeps the summary).
+  // The two texts are string literals (static storage).
+  virtual void on_finding(std::string_view /*consideration*/, std::string_view /*what*/, uint32_t /*calloutId*/,
+                          uint16_t /*layerId*/, uint64_t /*flowId*/) {}
 };
 
 struct LayerCounters {

@@ -1,7 +1,11 @@
 // wfpd: the management daemon. It hosts the filter engine, keeps persistent
 // objects in a store under its state directory (back after a restart or a
-// crash, with their keys and ids), and answers management requests on a
-// Unix socket (docs/API.md). It stops cleanly on SIGTERM or SIGINT.
+// crash, with their keys and ids), records net events (a memory ring and a
+// bounded table in the store), drives a data source (a capture replayed
+// through the modelled stack, or none), and answers management requests on
+// a Unix socket (docs/API.md). Options come from the command line and a
+// config file (`--config`, default /etc/openwfp/wfpd.conf when present;
+// the command line wins). It stops cleanly on SIGTERM or SIGINT.
 #include <grp.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -13,10 +17,13 @@
 #include <filesystem>
 #include <string>
 
+#include "daemon/event_hub.hpp"
 #include "daemon/persistence.hpp"
+#include "daemon/replay_source.hpp"
 #include "daemon/service.hpp"
 #include "daemon/unix_server.hpp"
 #include "openwfp/engine.hpp"
+#include "store/event_table.hpp"
 #include "store/persistent_store.hpp"
 
 namespace {
@@ -63,13 +70,34 @@ int main(int argc, char** argv) {
   std::string stateDir = "/var/lib/openwfp";
   std::string adminGroup, readGroup;
   size_t maxClients = server.maxClients;
+  size_t memoryEvents = 16384, storedEvents = 100000;
+  bool recordAllows = false;
+  daemon::ReplayConfig replay;
+  app.set_config("--config", "/etc/openwfp/wfpd.conf",
+                 "config file: one `option = value` per line (the long option names; TOML syntax)");
+  app.allow_config_extras(false);
   app.add_option("--socket", server.socketPath, "Unix socket to listen on (default /run/openwfp/wfpd.sock)");
   app.add_option("--state-dir", stateDir, "where the store lives (default /var/lib/openwfp)");
   app.add_option("--admin-group", adminGroup, "group (name or gid) whose members may change state besides root");
   app.add_option("--read-group", readGroup, "group whose members may read state (default: everyone)");
   app.add_option("--max-clients", maxClients, "clients connected at once (default 64)");
-  CLI11_PARSE(app, argc, argv);
+  app.add_option("--events-memory", memoryEvents, "net events kept in memory (default 16384)")->check(CLI::Range(1, 10000000));
+  app.add_option("--events-stored", storedEvents, "net events kept in the store (default 100000)")->check(CLI::Range(1, 100000000));
+  app.add_flag("--record-allows", recordAllows, "record CLASSIFY_ALLOW events too (default: drops only)");
+  app.add_option("--replay", replay.capture, "data source: replay this capture (pcap or pcapng) through the stack");
+  app.add_option("--replay-rounds", replay.rounds, "times to replay it (default 1; 0: until stopped)");
+  int64_t pauseMs = 0;
+  app.add_option("--replay-pause-ms", pauseMs, "pause between rounds in milliseconds (default 0)")->check(CLI::Range(0, 3600000));
+  app.add_option("--workers", replay.workers, "data-path workers (default 1)")->check(CLI::Range(1, 256));
+  app.add_option("--local", replay.local, "this host's addresses as CIDR (repeatable; default: the capture's busiest)");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
   server.maxClients = maxClients;
+  replay.recorder.recordAllows = recordAllows;
+  replay.pause = std::chrono::milliseconds(pauseMs);
 
   daemon::AccessConfig access;
   if (!group_id(adminGroup, &access.adminGroup)) return fail("--admin-group: no group '" + adminGroup + "'");
@@ -83,7 +111,8 @@ int main(int argc, char** argv) {
   const std::string socketDir = std::filesystem::path(server.socketPath).parent_path().string();
   if (!socketDir.empty() && !make_dir(socketDir, 0755, &error)) return fail(error);
 
-  // Signals are taken by sigwait below, on this thread only.
+  // Signals are taken by sigwait below, on this thread only (threads
+  // started later inherit the mask).
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -92,7 +121,11 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<store::PersistentStore> st;
   const std::string dbPath = (std::filesystem::path(stateDir) / "wfpd.db").string();
-  if (store::PersistentStore::open(dbPath, {}, &st, &error) != Status::SUCCESS) return fail(error);
+  store::StoreOptions storeOptions;
+  storeOptions.maxEvents = storedEvents;
+  if (store::PersistentStore::open(dbPath, storeOptions, &st, &error) != Status::SUCCESS) return fail(error);
+  std::unique_ptr<store::EventTable> eventTable;
+  if (store::EventTable::open(dbPath, storeOptions, &eventTable, &error) != Status::SUCCESS) return fail(error);
   Engine engine;
   {
     std::vector<store::StoredObject> objects;
@@ -103,14 +136,37 @@ int main(int argc, char** argv) {
     if (txn.commit(&error) != Status::SUCCESS) return fail(error);
     std::fprintf(stderr, "wfpd: %zu persistent objects restored from %s\n", objects.size(), dbPath.c_str());
   }
+
+  daemon::EventHubConfig hubConfig;
+  hubConfig.memoryEvents = memoryEvents;
+  daemon::EventHub hub(hubConfig, eventTable.get());
+  std::unique_ptr<daemon::ReplaySource> source;
+  if (!replay.capture.empty()) {
+    if (!daemon::ReplaySource::open(engine, replay, &source, &error)) return fail("--replay: " + error);
+    hub.attach(source->recorders());
+  }
+  hub.start();
+
   daemon::Service service(engine, st.get(), access);
+  service.set_data_path({&hub, source.get()});
   daemon::UnixServer listener(service, server);
   if (!listener.start(&error)) return fail(error);
   std::fprintf(stderr, "wfpd: listening on %s\n", server.socketPath.c_str());
+  if (source != nullptr) {
+    const daemon::ReplayStatus rs = source->status();
+    std::string locals;
+    for (const std::string& l : rs.local) locals += (locals.empty() ? "" : ", ") + l;
+    std::fprintf(stderr, "wfpd: replaying %s (%llu frames a round, local %s) with %u workers\n",
+                 replay.capture.c_str(), static_cast<unsigned long long>(rs.framesPerRound),
+                 locals.empty() ? "none" : locals.c_str(), replay.workers);
+    source->start();
+  }
 
   int received = 0;
   sigwait(&signals, &received);
   std::fprintf(stderr, "wfpd: %s, stopping\n", received == SIGTERM ? "SIGTERM" : "SIGINT");
   listener.stop();
+  if (source != nullptr) source->stop();
+  hub.stop();
   return 0;
 }
