@@ -92,6 +92,10 @@ int main(int argc, char** argv) {
   app.add_option("--local", replay.local, "this host's addresses as CIDR (repeatable; default: the capture's busiest)");
   try {
     app.parse(argc, argv);
+  } catch (const CLI::ConfigError& e) {
+    // A line of the config file: name the file (CLI11 names the option).
+    std::fprintf(stderr, "wfpd: %s: %s\n", app.get_config_ptr()->as<std::string>().c_str(), e.what());
+    return 2;
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
