@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   app.allow_config_extras(false);
   app.add_option("--socket", server.socketPath, "Unix socket to listen on (default /run/openwfp/wfpd.sock)");
   app.add_option("--state-dir", stateDir, "where the store lives (default /var/lib/openwfp)");
-  app.add_option("--admin-group", adminGroup, "group (name or gid) whose members may change state besides root");
+  app.add_option("--admin-group", adminGroup, "group (name or gid) whose members may change state besides root (with --read-group, also put them in that group: it owns the socket)");
   app.add_option("--read-group", readGroup, "group whose members may read state (default: everyone)");
   app.add_option("--max-clients", maxClients, "clients connected at once (default 64)");
   app.add_option("--events-memory", memoryEvents, "net events kept in memory (default 16384)")->check(CLI::Range(1, 10000000));
@@ -106,8 +106,10 @@ int main(int argc, char** argv) {
   daemon::AccessConfig access;
   if (!group_id(adminGroup, &access.adminGroup)) return fail("--admin-group: no group '" + adminGroup + "'");
   if (!group_id(readGroup, &access.readGroup)) return fail("--read-group: no group '" + readGroup + "'");
-  // Members of the admin group also reach the socket.
-  server.socketGroup = access.adminGroup >= 0 ? access.adminGroup : access.readGroup;
+  // The socket belongs to the group that reads (with both groups set, the
+  // admin group's members are expected in the read group too: changing
+  // implies reading), else to the admin group.
+  server.socketGroup = access.readGroup >= 0 ? access.readGroup : access.adminGroup;
   if (access.readGroup < 0) server.socketMode = 0666;  // everyone may read: access is checked per request
 
   std::string error;
