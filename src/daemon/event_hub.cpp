@@ -42,7 +42,9 @@ void EventHub::stop() {
   }
   changed_.notify_all();
   if (collector_.joinable()) collector_.join();
-  collect();  // what the workers left
+  std::lock_guard lock(drainMutex_);
+  drain();  // what the workers left
+  recorders_.clear();  // they may go now
 }
 
 void EventHub::collect() {

@@ -71,7 +71,8 @@ class EventHub {
   // The workers' recorders; before start(). The hub reads their rings only.
   void attach(std::vector<events::Recorder*> recorders);
   void start();
-  // Drains what is left, then stops the collector.
+  // Stops the collector and drains what is left; the recorders are not
+  // read after it returns.
   void stop();
   // Drains the rings now (the collector does it every flushInterval); for
   // a caller that wants what happened so far, e.g. before enumerating.
