@@ -7,6 +7,7 @@
 #include "daemon/event_json.hpp"
 #include "daemon/persistence.hpp"
 #include "daemon/replay_source.hpp"
+#include "explain/explain.hpp"
 #include "openwfp/layers.hpp"
 #include "openwfp/model.hpp"
 #include "policy/object_json.hpp"
@@ -160,7 +161,7 @@ bool Service::call(SessionId id, const std::string& method, const json& params, 
   std::lock_guard busy(s->busy);
   const std::string kind = kind_of(method), verb = verb_of(method);
   const bool is_monitor = method == "events.enum" || method == "events.subscribe" || method == "filter.counters" ||
-                          method == "daemon.status";
+                          method == "engine.explain" || method == "daemon.status";
   const bool is_change = !is_monitor && (kind == "transaction" || verb == "add" || verb == "delete");
   const bool is_read = is_monitor || method == "session.info" || verb == "get" || verb == "enum";
   if (!is_change && !is_read) return fail(error, Status::NOT_SUPPORTED, "unknown method '" + method + "'", "/method");
@@ -265,6 +266,18 @@ bool Service::monitor(Session& s, const std::string& method, const json& params,
       list.push_back({{"id", c.filterId}, {"hits", c.hits}, {"permits", c.permits}, {"blocks", c.blocks}});
     }
     *result = {{"counters", std::move(list)}, {"uncounted", uncounted}};
+    return true;
+  }
+  if (method == "engine.explain") {
+    if (!only(params, {"layer", "fields"}, error)) return false;
+    const json& layer = params.contains("layer") ? params.at("layer") : json();
+    if (!layer.is_string()) return fail(error, Status::INVALID_PARAMETER, "a \"layer\" name is needed", "/params/layer");
+    const json fields = params.contains("fields") ? params.at("fields") : json::object();
+    if (!fields.is_object()) return fail(error, Status::INVALID_PARAMETER, "fields is an object NAME: VALUE", "/params/fields");
+    explain::ExplainError ee;
+    if (!explain::explain(engine_, layer.get<std::string>(), fields, result, &ee)) {
+      return fail(error, ee.status, ee.message, ee.field.empty() ? "/params/layer" : "/params/fields" + ee.field);
+    }
     return true;
   }
   // daemon.status

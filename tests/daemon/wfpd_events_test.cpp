@@ -125,6 +125,33 @@ TEST(WfpdEvents, EventsSurviveARestartInTheStore) {
   EXPECT_GE(r["events"]["lastSequence"].get<uint64_t>(), last);  // numbering goes on
 }
 
+TEST(WfpdEvents, ExplainAsksTheLiveEngine) {
+  store::test::TempDir dir;
+  Daemon d(dir.file(""));
+  ASSERT_TRUE(d.start());
+  const std::string sock = "--socket " + d.socket();
+  ASSERT_EQ(openwfp::test::run_wfpctl(sock + " apply " + kPolicy).status, 0);
+  openwfp::test::CommandResult r = openwfp::test::run_wfpctl(
+      sock + " explain --layer ALE_AUTH_CONNECT_V4 --field IP_REMOTE_PORT=23 --field IP_REMOTE_ADDRESS=10.1.2.3"
+             " --field IP_LOCAL_PORT=40000 --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  const json answer = json::parse(r.out);
+  EXPECT_EQ(answer["action"], "BLOCK");
+  EXPECT_EQ(answer["filter"], "no telnet");
+  // A change reaches the live engine: the filter gone, the same values are permitted.
+  ASSERT_EQ(openwfp::test::run_wfpctl(sock + " filter delete --id " + std::to_string(answer["filter_id"].get<uint64_t>())).status, 0);
+  r = openwfp::test::run_wfpctl(sock + " explain --layer ALE_AUTH_CONNECT_V4 --field IP_REMOTE_PORT=23"
+                                       " --field IP_REMOTE_ADDRESS=10.1.2.3 --field IP_LOCAL_PORT=40000");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("decision  PERMIT"), std::string::npos) << r.out;
+  r = openwfp::test::run_wfpctl(sock + " explain --layer ALE_AUTH_CONNECT_V4 --field IP_NOPE=1");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("IP_NOPE"), std::string::npos) << r.out;
+  Client c(d.socket());
+  const json raw = c.call("engine.explain", {{"layer", "ALE_AUTH_CONNECT_V4"}, {"fields", {{"IP_REMOTE_PORT", "x"}}}});
+  EXPECT_EQ(raw["error"]["field"], "/params/fields/IP_REMOTE_PORT") << raw.dump();
+}
+
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path);
   out << text;

@@ -10,7 +10,9 @@
 #include "openwfp/engine.hpp"
 #include "openwfp/model.hpp"
 #include "openwfp/policy.hpp"
-#include "policy/values.hpp"
+#include "daemon_client.hpp"
+#include "explain/explain.hpp"
+#include "openwfp/layers.hpp"
 
 namespace wfpctl {
 namespace {
@@ -47,26 +49,55 @@ int usage_error(const std::string& message) {
   return 2;
 }
 
-std::string weight_text(uint64_t w) { return fmt::format("0x{:016x}", w); }
-
-std::string effect_text(TraceEntry::Effect e) {
-  switch (e) {
-    case TraceEntry::Effect::PASSED: return "passed on";
-    case TraceEntry::Effect::DECIDED: return "decided";
-    case TraceEntry::Effect::VETO: return "VETO";
-    case TraceEntry::Effect::OVERRIDDEN: return "overridden (hard decision above stands)";
+// --field NAME=VALUE texts as the fields object of explain::explain.
+bool fields_object(const std::vector<std::string>& specs, json* out, std::string* error) {
+  for (const std::string& spec : specs) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos) {
+      *error = "--field takes NAME=VALUE, not '" + spec + "'";
+      return false;
+    }
+    (*out)[spec.substr(0, eq)] = spec.substr(eq + 1);
   }
-  return "";
+  return true;
 }
 
-std::string answer_text(const TraceEntry& e) {
-  if (e.answer == FWP_ACTION_CONTINUE) return "CONTINUE";
-  return fmt::format("{} ({})", action_type_name(e.answer), e.hard ? "hard" : "soft");
+std::string field_error(const explain::ExplainError& e) {
+  return e.field.empty() ? e.message : "--field " + e.field.substr(1) + ": " + e.message;
+}
+
+void print_result(const json& result, bool as_json) {
+  if (as_json) {
+    std::printf("%s\n", result.dump(2).c_str());
+  } else {
+    std::fputs(explain::explain_text(result).c_str(), stdout);
+  }
+}
+
+// Against a running wfpd: its live engine and its registered callouts.
+int explain_live(const ExplainOptions& options) {
+  if (!options.callouts.empty()) return usage_error("--callout simulates callouts of a policy file; not with --socket");
+  json fields = json::object();
+  std::string error;
+  if (!fields_object(options.fields, &fields, &error)) return usage_error(error);
+  DaemonClient c;
+  json result;
+  if (!c.connect(options.socket, &error)) {
+    std::fprintf(stderr, "wfpctl explain: %s; or explain against a policy file with --policy FILE\n", error.c_str());
+    return 1;
+  }
+  if (!c.call("engine.explain", {{"layer", options.layer}, {"fields", fields}}, &result, &error)) {
+    std::fprintf(stderr, "wfpctl explain: %s\n", error.c_str());
+    return 1;
+  }
+  print_result(result, options.json);
+  return 0;
 }
 
 }  // namespace
 
 int run_explain(const ExplainOptions& options) {
+  if (!options.socket.empty()) return explain_live(options);
   policy::Policy pol;
   policy::PolicyError perr;
   if (!policy::load_policy_file(options.policy, &pol, &perr)) {
@@ -78,10 +109,9 @@ int run_explain(const ExplainOptions& options) {
     std::fprintf(stderr, "wfpctl explain: %s\n", perr.to_string().c_str());
     return 1;
   }
-  const LayerInfo* layer = find_layer(options.layer);
-  if (layer == nullptr) return usage_error("unknown layer '" + options.layer + "'");
-
+  if (find_layer(options.layer) == nullptr) return usage_error("unknown layer '" + options.layer + "'");
   auto model = engine.snapshot();
+  std::string error;
 
   // Simulated callouts.
   for (const std::string& spec : options.callouts) {
@@ -119,118 +149,12 @@ int run_explain(const ExplainOptions& options) {
     if (!found) return usage_error("the policy declares no callout named '" + name + "' that a filter uses");
   }
 
-  policy::IncomingStore store(*layer);
-  json fields_json = json::object();
-  for (const std::string& spec : options.fields) {
-    const size_t eq = spec.find('=');
-    if (eq == std::string::npos) return usage_error("--field takes NAME=VALUE, not '" + spec + "'");
-    const std::string name = spec.substr(0, eq);
-    const auto field = find_field(name);
-    if (!field) return usage_error("unknown field '" + name + "'");
-    const auto index = layer->index_of(*field);
-    if (!index) return usage_error(fmt::format("layer {} has no field {}", layer->name, name));
-    ConditionValue v;
-    policy::ValueError verr;
-    if (!policy::parse_value_text(spec.substr(eq + 1), *layer, *index, &v, &verr)) {
-      return usage_error(fmt::format("--field {}: {}", name, verr.message));
-    }
-    if (v.type == DataType::FWP_V4_ADDR_MASK || v.type == DataType::FWP_V6_ADDR_MASK ||
-        v.type == DataType::FWP_RANGE_TYPE) {
-      return usage_error(fmt::format("--field {}: give one value, not a prefix or range", name));
-    }
-    store.set(*index, v);
-    fields_json[std::string(field_info(layer->field_at(*index)).name)] = spec.substr(eq + 1);
-  }
-
-  ClassifyTrace trace;
-  ClassifyInput input;
-  input.trace = &trace;
-  ClassifyResult result;
-  engine.classify(store.values(), input, &result);
-
-  auto filter_of = [&](uint64_t id) { return model->find_filter(id); };
-  const Filter* standing = result.filterId != 0 ? filter_of(result.filterId) : nullptr;
-
-  if (options.json) {
-    json out;
-    out["layer"] = std::string(layer->name);
-    out["layer_id"] = layer->id;
-    out["action"] = std::string(action_type_name(result.actionType));
-    out["filter"] = standing != nullptr ? json(standing->name) : json(nullptr);
-    out["filter_id"] = standing != nullptr ? json(standing->filterId) : json(nullptr);
-    out["no_match"] = result.noMatch;
-    out["hard"] = (result.rights & FWPS_RIGHT_ACTION_WRITE) == 0;
-    out["veto"] = result.veto;
-    out["absorb"] = (result.flags & FWPS_CLASSIFY_OUT_FLAG_ABSORB) != 0;
-    out["fields"] = fields_json;
-    json sublayers = json::array();
-    for (const SublayerTrace& s : trace.sublayers) {
-      json sj;
-      const Sublayer* sub = model->find_sublayer(s.subLayerKey);
-      sj["sublayer"] = sub != nullptr ? json(sub->name) : json(nullptr);
-      sj["weight"] = s.weight;
-      json filters = json::array();
-      for (uint32_t i = s.firstEntry; i < s.firstEntry + s.entryCount; ++i) {
-        const TraceEntry& e = trace.entries[i];
-        const Filter* f = filter_of(e.filterId);
-        json fj;
-        fj["id"] = e.filterId;
-        fj["name"] = f != nullptr ? f->name : "";
-        fj["weight"] = f != nullptr ? weight_text(f->effectiveWeight) : "";
-        fj["action"] = std::string(action_type_name(e.filterAction));
-        fj["answer"] = std::string(action_type_name(e.answer));
-        fj["hard"] = e.hard;
-        fj["rights_in"] = (e.rightsIn & FWPS_RIGHT_ACTION_WRITE) != 0 ? "WRITE" : "NONE";
-        fj["callout_called"] = e.calloutCalled;
-        fj["callout_missing"] = e.calloutMissing;
-        fj["effect"] = std::string(e.effect == TraceEntry::Effect::PASSED     ? "PASSED"
-                                   : e.effect == TraceEntry::Effect::DECIDED  ? "DECIDED"
-                                   : e.effect == TraceEntry::Effect::VETO     ? "VETO"
-                                                                              : "OVERRIDDEN");
-        filters.push_back(fj);
-      }
-      sj["filters"] = filters;
-      sublayers.push_back(sj);
-    }
-    out["trace"] = sublayers;
-    std::printf("%s\n", out.dump(2).c_str());
-    return 0;
-  }
-
-  std::string decision = fmt::format("{}", action_type_name(result.actionType));
-  if (result.noMatch) {
-    decision += "  (no filter decided: the default is PERMIT)";
-  } else if (standing != nullptr) {
-    decision += fmt::format("  by filter '{}' (id {}), {}{}", standing->name, standing->filterId,
-                            (result.rights & FWPS_RIGHT_ACTION_WRITE) == 0 ? "hard" : "soft",
-                            result.veto ? ", by callout VETO of a hard permit" : "");
-  }
-  std::printf("layer     %s (id %u)\n", std::string(layer->name).c_str(), layer->id);
-  std::printf("decision  %s\n", decision.c_str());
-  if (trace.sublayers.empty()) {
-    std::printf("trace     the layer has no filters\n");
-    return 0;
-  }
-  std::printf("\n%-4s %-28s %-6s %-20s %-21s %-20s %s\n", "", "filter", "id", "weight", "action", "yielded", "effect");
-  for (const SublayerTrace& s : trace.sublayers) {
-    const Sublayer* sub = model->find_sublayer(s.subLayerKey);
-    std::printf("sublayer %s (weight %u)%s\n", sub != nullptr ? sub->name.c_str() : "?", s.weight,
-                s.entryCount == 0 ? ": no filter matched" : "");
-    for (uint32_t i = s.firstEntry; i < s.firstEntry + s.entryCount; ++i) {
-      const TraceEntry& e = trace.entries[i];
-      const Filter* f = filter_of(e.filterId);
-      std::string action(action_type_name(e.filterAction));
-      if (f != nullptr && (f->action.type & FWP_ACTION_FLAG_CALLOUT) != 0) {
-        const Callout* c = model->find_callout(f->action.calloutKey);
-        action += fmt::format("({})", c != nullptr ? c->name : "?");
-      }
-      std::string yielded = answer_text(e);
-      if (e.calloutMissing) yielded += " [callout not registered]";
-      std::printf("%-4s %-28s %-6llu %-20s %-21s %-20s %s\n", "", f != nullptr ? f->name.c_str() : "?",
-                  static_cast<unsigned long long>(e.filterId), f != nullptr ? weight_text(f->effectiveWeight).c_str() : "",
-                  action.c_str(), yielded.c_str(), effect_text(e.effect).c_str());
-    }
-  }
+  json fields = json::object();
+  if (!fields_object(options.fields, &fields, &error)) return usage_error(error);
+  json result;
+  explain::ExplainError e;
+  if (!explain::explain(engine, options.layer, fields, &result, &e)) return usage_error(field_error(e));
+  print_result(result, options.json);
   return 0;
 }
 

@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
 
   wfpctl::ExplainOptions explain;
   CLI::App* ex = app.add_subcommand("explain", "Classify one set of incoming values and show why it was permitted or blocked");
-  ex->add_option("--policy", explain.policy, "Policy file (JSON)")->required();
+  ex->add_option("--policy", explain.policy, "Policy file (JSON); without it, wfpd's live engine (--socket) is asked");
   ex->add_option("--layer", explain.layer, "Layer, e.g. ALE_AUTH_CONNECT_V4")->required();
   ex->add_option("--field", explain.fields, "Incoming value NAME=VALUE (repeatable); fields not given are absent");
   ex->add_option("--callout", explain.callouts,
@@ -64,7 +64,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  if (ex->parsed()) return wfpctl::run_explain(explain);
+  if (ex->parsed()) {
+    if (explain.policy.empty()) explain.socket = manage.socket;  // the live engine
+    return wfpctl::run_explain(explain);
+  }
   if (rp->parsed()) return wfpctl::run_replay(replay);
   if (ap->parsed()) return wfpctl::run_apply(manage);
   if (fls->parsed()) return wfpctl::run_filter_list(manage);
