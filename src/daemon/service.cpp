@@ -10,6 +10,7 @@
 #include "explain/explain.hpp"
 #include "openwfp/layers.hpp"
 #include "openwfp/model.hpp"
+#include "policy/export.hpp"
 #include "policy/object_json.hpp"
 
 namespace openwfp::daemon {
@@ -161,7 +162,8 @@ bool Service::call(SessionId id, const std::string& method, const json& params, 
   std::lock_guard busy(s->busy);
   const std::string kind = kind_of(method), verb = verb_of(method);
   const bool is_monitor = method == "events.enum" || method == "events.subscribe" || method == "filter.counters" ||
-                          method == "engine.explain" || method == "daemon.status";
+                          method == "engine.explain" || method == "policy.export" ||
+                          method == "daemon.status";
   const bool is_change = !is_monitor && (kind == "transaction" || verb == "add" || verb == "delete");
   const bool is_read = is_monitor || method == "session.info" || verb == "get" || verb == "enum";
   if (!is_change && !is_read) return fail(error, Status::NOT_SUPPORTED, "unknown method '" + method + "'", "/method");
@@ -226,7 +228,6 @@ bool Service::event_query(const json& params, EventQuery* q, CallError* error, b
 }
 
 bool Service::monitor(Session& s, const std::string& method, const json& params, json* result, CallError* error) {
-  (void)s;
   EventHub* hub = dataPath_.events;
   auto hub_stats = [](const EventHubStats& st) {
     return json{{"collected", st.collected},         {"lostInRings", st.lostInRings},
@@ -278,6 +279,18 @@ bool Service::monitor(Session& s, const std::string& method, const json& params,
     if (!explain::explain(engine_, layer.get<std::string>(), fields, result, &ee)) {
       return fail(error, ee.status, ee.message, ee.field.empty() ? "/params/layer" : "/params/fields" + ee.field);
     }
+    return true;
+  }
+  if (method == "policy.export") {
+    if (!only(params, {}, error)) return false;
+    std::shared_ptr<const engine::Model> committed;
+    if (s.txn == nullptr) committed = engine_.snapshot();
+    std::string why;
+    json policy;
+    if (!policy::export_policy(s.txn != nullptr ? s.txn->model() : *committed, &policy, &why)) {
+      return fail(error, Status::INVALID_PARAMETER, why);
+    }
+    *result = {{"policy", std::move(policy)}};
     return true;
   }
   // daemon.status
@@ -369,6 +382,8 @@ bool Service::change(Session& s, const std::string& method, const json& params, 
     if (!params.contains(kind)) return fail(error, Status::INVALID_PARAMETER, "missing \"" + kind + "\"", "/params/" + kind);
     json object = params.at(kind);
     if (object.is_object() && !object.contains("lifetime")) object["lifetime"] = s.dynamic ? "dynamic" : "static";
+    // As the base filtering engine does for a zero key: one is made (and answered).
+    if (object.is_object() && !object.contains("key")) object["key"] = Guid::random().to_string();
     const std::string path = "/params/" + kind;
     policy::ObjectError oe;
     bool ok = false;

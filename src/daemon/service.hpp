@@ -23,6 +23,7 @@
 //   events.subscribe     { "type"?, "layer"?, "filter"? } → { "last" }, then the connection streams events
 //   filter.counters      { "id"? } → { "counters": [ { "id", "hits", "permits", "blocks" } ], "uncounted" }
 //   engine.explain       { "layer", "fields": { NAME: VALUE } } → the decision and its trace (explain/explain.hpp)
+//   policy.export        {} → { "policy": a policy file of every object not built in (policy/export.hpp) }
 //   daemon.status        {} → { "generation", "sessions", "events", "replay"? }
 // Without an explicit transaction a change runs in an implicit one. Reads
 // inside a transaction see its uncommitted objects; outside, the committed

@@ -233,6 +233,7 @@ bool from_json(const json& j, std::string_view path, Provider* out, ObjectError*
       !r.lifetime(&p.lifetime)) {
     return false;
   }
+  if (p.lifetime == Lifetime::PERSISTENT) p.flags |= FWPM_PROVIDER_FLAG_PERSISTENT;  // as WFP marks it
   *out = std::move(p);
   return true;
 }
@@ -248,6 +249,7 @@ bool from_json(const json& j, std::string_view path, Sublayer* out, ObjectError*
     return false;
   }
   s.weight = static_cast<uint16_t>(weight);
+  if (s.lifetime == Lifetime::PERSISTENT) s.flags |= FWPM_SUBLAYER_FLAG_PERSISTENT;
   *out = std::move(s);
   return true;
 }
@@ -330,6 +332,7 @@ bool from_json(const json& j, std::string_view path, Filter* out, ObjectError* e
   }
   if (!r.has("action")) return r.fail(join(path, "action"), Status::INVALID_PARAMETER, "missing");
   if (!read_action(r.at("action"), join(path, "action"), &f.action, error)) return false;
+  if (f.lifetime == Lifetime::PERSISTENT) f.flags |= FWPM_FILTER_FLAG_PERSISTENT;
   *out = std::move(f);
   return true;
 }

@@ -44,19 +44,9 @@ bool DaemonClient::call(const std::string& method, const nlohmann::json& params,
     }
     sent += static_cast<size_t>(n);
   }
-  size_t nl = 0;
-  while ((nl = buffer_.find('\n')) == std::string::npos) {
-    char chunk[65536];
-    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      *error = "wfpd closed the connection";
-      return false;
-    }
-    buffer_.append(chunk, static_cast<size_t>(n));
-  }
-  const nlohmann::json answer = nlohmann::json::parse(buffer_.substr(0, nl), nullptr, false);
-  buffer_.erase(0, nl + 1);
+  std::string text;
+  if (!read_line(&text, error)) return false;
+  const nlohmann::json answer = nlohmann::json::parse(text, nullptr, false);
   if (!answer.is_object()) {
     *error = "wfpd sent something that is not JSON";
     return false;
@@ -68,6 +58,34 @@ bool DaemonClient::call(const std::string& method, const nlohmann::json& params,
     return false;
   }
   *result = answer.value("result", nlohmann::json::object());
+  return true;
+}
+
+bool DaemonClient::read_line(std::string* line, std::string* error) {
+  size_t nl = 0;
+  while ((nl = buffer_.find('\n')) == std::string::npos) {
+    char chunk[65536];
+    const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      *error = "wfpd closed the connection";
+      return false;
+    }
+    buffer_.append(chunk, static_cast<size_t>(n));
+  }
+  *line = buffer_.substr(0, nl);
+  buffer_.erase(0, nl + 1);
+  return true;
+}
+
+bool DaemonClient::next(nlohmann::json* message, std::string* error) {
+  std::string text;
+  if (!read_line(&text, error)) return false;
+  *message = nlohmann::json::parse(text, nullptr, false);
+  if (!message->is_object()) {
+    *error = "wfpd sent something that is not JSON";
+    return false;
+  }
   return true;
 }
 

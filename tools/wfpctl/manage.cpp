@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "daemon_client.hpp"
@@ -27,12 +30,26 @@ std::string action_text(const json& f) {
   return t;
 }
 
-void print_filters(const json& filters) {
-  std::printf("%-6s %-32s %-28s %-20s %-10s\n", "id", "name", "layer", "action", "lifetime");
+// With `counters` (filter.counters' answer): hits, permits and blocks too.
+void print_filters(const json& filters, const json* counters = nullptr) {
+  std::map<uint64_t, json> byId;
+  if (counters != nullptr)
+    for (const json& c : (*counters)["counters"]) byId[c["id"].get<uint64_t>()] = c;
+  std::printf("%-6s %-32s %-28s %-20s %-10s", "id", "name", "layer", "action", "lifetime");
+  if (counters != nullptr) std::printf(" %10s %10s %10s", "hits", "permits", "blocks");
+  std::printf("\n");
   for (const json& f : filters) {
-    std::printf("%-6llu %-32s %-28s %-20s %-10s\n", static_cast<unsigned long long>(f.value("id", uint64_t{0})),
+    const uint64_t id = f.value("id", uint64_t{0});
+    std::printf("%-6llu %-32s %-28s %-20s %-10s", static_cast<unsigned long long>(id),
                 f.value("name", std::string()).c_str(), f.value("layer", std::string()).c_str(),
                 action_text(f).c_str(), f.value("lifetime", std::string()).c_str());
+    if (counters != nullptr) {
+      const json c = byId.count(id) ? byId[id] : json{{"hits", 0}, {"permits", 0}, {"blocks", 0}};
+      std::printf(" %10llu %10llu %10llu", static_cast<unsigned long long>(c.value("hits", uint64_t{0})),
+                  static_cast<unsigned long long>(c.value("permits", uint64_t{0})),
+                  static_cast<unsigned long long>(c.value("blocks", uint64_t{0})));
+    }
+    std::printf("\n");
   }
 }
 
@@ -98,6 +115,8 @@ int run_filter_list(const ManageOptions& o) {
   json r;
   json tmpl = json::object();
   if (!o.layer.empty()) tmpl["layer"] = o.layer;
+  if (!o.sublayer.empty()) tmpl["sublayer"] = o.sublayer;
+  if (!o.provider.empty()) tmpl["provider"] = o.provider;
   if (!open(o, &c, &error) || !c.call("filter.enum", tmpl, &r, &error)) return fail(error);
   if (o.json) {
     std::printf("%s\n", r["filters"].dump(2).c_str());
@@ -128,6 +147,11 @@ int run_show_state(const ManageOptions& o) {
     if (!c.call(std::string(kind) + ".enum", json::object(), &r, &error)) return fail(error);
     state.update(r);
   }
+  // Counters and the data path's status (a daemon without them: state alone).
+  json counters, status;
+  std::string ignored;
+  if (c.call("filter.counters", json::object(), &counters, &ignored)) state["counters"] = counters;
+  if (c.call("daemon.status", json::object(), &status, &ignored)) state["status"] = status;
   if (o.json) {
     std::printf("%s\n", state.dump(2).c_str());
     return 0;
@@ -145,8 +169,175 @@ int run_show_state(const ManageOptions& o) {
     std::printf("  %-6llu %-24s %s\n", static_cast<unsigned long long>(co.value("id", uint64_t{0})),
                 co["name"].get<std::string>().c_str(), co.value("layer", std::string()).c_str());
   std::printf("filters (%zu)\n", state["filters"].size());
-  print_filters(state["filters"]);
+  print_filters(state["filters"], state.contains("counters") ? &state["counters"] : nullptr);
+  if (state.contains("status")) {
+    const json& st = state["status"];
+    std::printf("generation %llu, %llu sessions\n", static_cast<unsigned long long>(st.value("generation", uint64_t{0})),
+                static_cast<unsigned long long>(st.value("sessions", uint64_t{0})));
+    if (st.contains("events")) {
+      const json& e = st["events"];
+      std::printf("net events: %llu recorded, %llu lost in the workers' rings, %llu kept in memory (cap %llu), %llu "
+                  "deleted from the store by its cap\n",
+                  static_cast<unsigned long long>(e.value("collected", uint64_t{0})),
+                  static_cast<unsigned long long>(e.value("lostInRings", uint64_t{0})),
+                  static_cast<unsigned long long>(e.value("inMemory", uint64_t{0})),
+                  static_cast<unsigned long long>(e.value("memoryCap", uint64_t{0})),
+                  static_cast<unsigned long long>(e.value("storedDropped", uint64_t{0})));
+    }
+    if (st.contains("replay")) {
+      const json& r = st["replay"];
+      std::printf("replay %s: %llu rounds, %llu frames%s\n", r.value("capture", std::string()).c_str(),
+                  static_cast<unsigned long long>(r.value("roundsDone", uint64_t{0})),
+                  static_cast<unsigned long long>(r.value("framesDone", uint64_t{0})),
+                  r.value("running", false) ? ", running" : "");
+    }
+  }
   return 0;
+}
+
+int run_export(const ManageOptions& o) {
+  DaemonClient c;
+  std::string error;
+  json r;
+  if (!open(o, &c, &error) || !c.call("policy.export", json::object(), &r, &error)) return fail(error);
+  const std::string text = r["policy"].dump(2) + "\n";
+  if (o.out.empty()) {
+    std::fputs(text.c_str(), stdout);
+    return 0;
+  }
+  std::ofstream out(o.out, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return fail(o.out + ": cannot write");
+  if (!o.json) std::fprintf(stderr, "exported %zu filters to %s\n", r["policy"]["filters"].size(), o.out.c_str());
+  return 0;
+}
+
+int run_list(const std::string& kind, const ManageOptions& o) {
+  DaemonClient c;
+  std::string error;
+  json r;
+  json tmpl = json::object();
+  if (!o.provider.empty()) tmpl["provider"] = o.provider;
+  if (!o.layer.empty()) tmpl["layer"] = o.layer;
+  if (!open(o, &c, &error) || !c.call(kind + ".enum", tmpl, &r, &error)) return fail(error);
+  const json& list = r[kind + "s"];
+  if (o.json) {
+    std::printf("%s\n", list.dump(2).c_str());
+    return 0;
+  }
+  if (kind == "provider") {
+    std::printf("%-36s  %-28s %-10s\n", "key", "name", "lifetime");
+    for (const json& p : list)
+      std::printf("%-36s  %-28s %-10s\n", p.value("key", "").c_str(), p.value("name", "").c_str(),
+                  p.value("lifetime", "").c_str());
+  } else if (kind == "sublayer") {
+    std::printf("%-36s  %-28s %-6s %-10s\n", "key", "name", "weight", "lifetime");
+    for (const json& s : list)
+      std::printf("%-36s  %-28s %-6d %-10s\n", s.value("key", "").c_str(), s.value("name", "").c_str(),
+                  s.value("weight", 0), s.value("lifetime", "").c_str());
+  } else {
+    std::printf("%-6s %-28s %-28s %-10s\n", "id", "name", "layer", "lifetime");
+    for (const json& co : list)
+      std::printf("%-6llu %-28s %-28s %-10s\n", static_cast<unsigned long long>(co.value("id", uint64_t{0})),
+                  co.value("name", "").c_str(), co.value("layer", "").c_str(), co.value("lifetime", "").c_str());
+  }
+  return 0;
+}
+
+int run_add(const std::string& kind, const ManageOptions& o) {
+  if (o.file.empty() == o.object.empty()) return fail(kind + " add: give --file FILE or --object JSON");
+  std::string text = o.object, where = "--object";
+  if (!o.file.empty()) {
+    std::ifstream in(o.file, std::ios::binary);
+    if (!in) return fail(o.file + ": cannot open");
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    where = o.file;
+  }
+  const json object = json::parse(text, nullptr, false);
+  if (object.is_discarded() || !object.is_object()) return fail(where + ": not a JSON object");
+  DaemonClient c;
+  std::string error;
+  json r;
+  if (!open(o, &c, &error)) return fail(error);
+  if (!c.call(kind + ".add", {{kind, object}}, &r, &error)) return fail(where + ": " + error);
+  if (o.json) {
+    std::printf("%s\n", r.dump(2).c_str());
+  } else {
+    std::printf("added %s %s%s\n", kind.c_str(), r.value("key", "").c_str(),
+                r.contains("id") ? (" (id " + std::to_string(r["id"].get<uint64_t>()) + ")").c_str() : "");
+  }
+  return 0;
+}
+
+int run_delete(const std::string& kind, const ManageOptions& o) {
+  if (o.key.empty()) return fail(kind + " delete: give --key");
+  DaemonClient c;
+  std::string error;
+  json r;
+  if (!open(o, &c, &error) || !c.call(kind + ".delete", {{"key", o.key}}, &r, &error)) return fail(error);
+  if (!o.json) std::printf("deleted\n");
+  return 0;
+}
+
+namespace {
+
+void print_event(const json& e, bool as_json) {
+  if (as_json) {
+    std::printf("%s\n", e.dump().c_str());
+  } else {
+    std::string where;
+    if (e.contains("localAddress")) {
+      where = fmt::format(" {}:{} {} {}:{}", e["localAddress"].get<std::string>(), e.value("localPort", 0),
+                          e.value("direction", "") == "INBOUND" ? "<-" : "->", e.value("remoteAddress", ""),
+                          e.value("remotePort", 0));
+    }
+    std::string extra;
+    if (e.contains("protocol")) extra += fmt::format(" proto {}", e["protocol"].get<int>());
+    if (e.contains("application")) extra += " app " + e["application"].get<std::string>();
+    if (e.contains("userId")) extra += fmt::format(" uid {}", e["userId"].get<uint64_t>());
+    if (e.contains("consideration")) extra += " " + e["consideration"].get<std::string>() + ": " + e.value("what", "");
+    std::printf("%-8llu %s %-16s %-28s filter %-6llu%s%s\n", static_cast<unsigned long long>(e.value("sequence", uint64_t{0})),
+                e.value("time", "").c_str(), e.value("type", "").c_str(), e.value("layer", "").c_str(),
+                static_cast<unsigned long long>(e.value("filterId", uint64_t{0})), where.c_str(), extra.c_str());
+  }
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int run_events(const ManageOptions& o) {
+  json params = json::object();
+  if (!o.type.empty()) params["type"] = o.type;
+  if (!o.layer.empty()) params["layer"] = o.layer;
+  if (o.filter != 0) params["filter"] = o.filter;
+  DaemonClient c;
+  std::string error;
+  json r;
+  if (!open(o, &c, &error)) return fail(error);
+  if (!o.follow) {
+    if (o.limit != 0) params["limit"] = o.limit;
+    if (!c.call("events.enum", params, &r, &error)) return fail(error);
+    if (o.json) {
+      std::printf("%s\n", r.dump(2).c_str());
+      return 0;
+    }
+    for (const json& e : r["events"]) print_event(e, false);
+    if (r.value("gap", false)) std::printf("(older events left the memory ring; the store keeps more)\n");
+    return 0;
+  }
+  if (!c.call("events.subscribe", params, &r, &error)) return fail(error);
+  // Until the daemon stops or the user interrupts (SIGINT, SIGTERM: their
+  // default action; every event is already written out).
+  json message;
+  while (c.next(&message, &error)) {
+    if (message.contains("event")) {
+      print_event(message["event"], o.json);
+    } else if (message.contains("gap") && !o.json) {
+      std::printf("(events were lost: this reader fell behind)\n");
+    }
+  }
+  return fail(error);
 }
 
 }  // namespace wfpctl
