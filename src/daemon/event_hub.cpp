@@ -5,6 +5,7 @@
 #include <string>
 
 #include "daemon/event_json.hpp"
+#include "openwfp/layers.hpp"
 
 namespace openwfp::daemon {
 
@@ -126,6 +127,30 @@ std::vector<NumberedEvent> EventHub::query(const EventQuery& q, uint64_t* last, 
     if (q.matches(memory_[i])) out.push_back(memory_[i]);
   }
   return out;
+}
+
+bool EventHub::stored(const EventQuery& q, std::vector<nlohmann::json>* out, std::string* error) {
+  out->clear();
+  if (table_ == nullptr) {
+    *error = "this daemon keeps no events in a store";
+    return false;
+  }
+  std::vector<store::StoredEvent> rows;
+  {
+    std::lock_guard lock(drainMutex_);  // the table's connection is the collector's too
+    if (table_->recent(config_.storedEvents, q.after, &rows, error) != Status::SUCCESS) return false;
+  }
+  const LayerInfo* layer = q.layerId ? find_layer(*q.layerId) : nullptr;
+  for (const store::StoredEvent& row : rows) {
+    if (out->size() >= q.limit) break;
+    if (q.type && row.type != events::net_event_type_name(*q.type)) continue;
+    nlohmann::json j = nlohmann::json::parse(row.json, nullptr, false);
+    if (!j.is_object()) continue;  // (written by this code; never expected)
+    if (layer != nullptr && j.value("layer", "") != layer->name) continue;
+    if (q.filterId && j.value("filterId", uint64_t{0}) != *q.filterId) continue;
+    out->push_back(std::move(j));
+  }
+  return true;
 }
 
 bool EventHub::wait(uint64_t after, std::chrono::milliseconds timeout) const {

@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -30,6 +32,7 @@ namespace openwfp::daemon {
 
 struct EventHubConfig {
   size_t memoryEvents = 16384;                    // the in-memory ring's cap
+  size_t storedEvents = 100000;                   // the store table's cap (what stored() reads at most)
   std::chrono::milliseconds flushInterval{100};   // how often the rings are drained
 };
 
@@ -82,6 +85,10 @@ class EventHub {
   // sequence given so far. `*gap` (optional) is set when events after
   // query.after already left the memory ring.
   std::vector<NumberedEvent> query(const EventQuery& query, uint64_t* last, bool* gap = nullptr) const;
+  // Matching events in the store's table (which outlives restarts and keeps
+  // more than memory), the oldest first, as their JSON. False with `error`
+  // when there is no table or it cannot be read.
+  bool stored(const EventQuery& query, std::vector<nlohmann::json>* out, std::string* error);
   // Waits until an event above `after` exists, stop() is called, or
   // `timeout` passes; true when there is one.
   bool wait(uint64_t after, std::chrono::milliseconds timeout) const;

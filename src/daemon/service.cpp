@@ -237,7 +237,16 @@ bool Service::monitor(Session& s, const std::string& method, const json& params,
   };
   if (method == "events.enum" || method == "events.subscribe") {
     EventQuery q;
-    if (!event_query(params, &q, error, method == "events.enum")) return false;
+    json filters = params;
+    bool fromStore = false;
+    if (method == "events.enum" && params.is_object() && params.contains("stored")) {
+      if (!params.at("stored").is_boolean()) {
+        return fail(error, Status::INVALID_PARAMETER, "stored is true or false", "/params/stored");
+      }
+      fromStore = params.at("stored").get<bool>();
+      filters.erase("stored");
+    }
+    if (!event_query(filters, &q, error, method == "events.enum")) return false;
     if (hub == nullptr) return fail(error, Status::FWP_NET_EVENTS_DISABLED, "this daemon records no net events");
     hub->collect();
     uint64_t last = 0;
@@ -247,7 +256,15 @@ bool Service::monitor(Session& s, const std::string& method, const json& params,
       return true;
     }
     json list = json::array();
-    for (const NumberedEvent& e : hub->query(q, &last, &gap)) list.push_back(event_json(e));
+    if (fromStore) {
+      std::vector<json> rows;
+      std::string why;
+      if (!hub->stored(q, &rows, &why)) return fail(error, Status::FWP_NET_EVENTS_DISABLED, why, "/params/stored");
+      for (json& row : rows) list.push_back(std::move(row));
+      last = hub->stats().lastSequence;
+    } else {
+      for (const NumberedEvent& e : hub->query(q, &last, &gap)) list.push_back(event_json(e));
+    }
     const EventHubStats st = hub->stats();
     *result = {{"events", std::move(list)}, {"last", last}, {"gap", gap}, {"lost", st.lostInRings},
                {"stats", hub_stats(st)}};

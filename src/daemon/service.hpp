@@ -19,7 +19,7 @@
 //   provider.get | sublayer.get | callout.get | filter.get   { "key" } (filter: or "id") → OBJECT
 //   provider.enum | sublayer.enum | callout.enum | filter.enum
 //                        { "layer"?, "sublayer"?, "provider"?, "field"? } → { "<kind>s": [OBJECT...] }
-//   events.enum          { "type"?, "layer"?, "filter"?, "after"?, "limit"? } → { "events", "last", "gap", "lost", "stats" }
+//   events.enum          { "type"?, "layer"?, "filter"?, "after"?, "limit"?, "stored"? } → { "events", "last", "gap", "lost", "stats" }
 //   events.subscribe     { "type"?, "layer"?, "filter"? } → { "last" }, then the connection streams events
 //   filter.counters      { "id"? } → { "counters": [ { "id", "hits", "permits", "blocks" } ], "uncounted" }
 //   engine.explain       { "layer", "fields": { NAME: VALUE } } → the decision and its trace (explain/explain.hpp)

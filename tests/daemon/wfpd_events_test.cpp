@@ -106,6 +106,39 @@ TEST(WfpdEvents, AReplayedCaptureGivesDropsCountersAndAStream) {
   EXPECT_EQ(d.kill(SIGTERM), 0);  // stops cleanly with a replay running and a subscriber gone
 }
 
+// A flood of drops (the capture replayed without pause) against small caps:
+// memory and store stay within them and count what they let go.
+TEST(WfpdEvents, TheCapsHoldUnderAFloodOfDrops) {
+  store::test::TempDir dir;
+  Daemon d(dir.file(""), {"--replay", kCapture, "--replay-rounds", "0", "--events-memory", "50", "--events-stored", "120"});
+  ASSERT_TRUE(d.start());
+  ASSERT_EQ(openwfp::test::run_wfpctl("--socket " + d.socket() + " apply " + kPolicy).status, 0);
+  Client c(d.socket());
+  json st;
+  for (int i = 0; i < 2000; ++i) {
+    st = c.result("daemon.status")["events"];
+    if (st["collected"].get<uint64_t>() > 600) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GT(st["collected"].get<uint64_t>(), 600u) << st.dump();
+  EXPECT_LE(st["inMemory"].get<uint64_t>(), 50u);
+  EXPECT_GT(st["droppedFromMemory"].get<uint64_t>(), 0u);
+  const json memory = c.result("events.enum", {{"limit", 100000}});
+  EXPECT_LE(memory["events"].size(), 50u);
+  EXPECT_TRUE(memory["gap"].get<bool>());
+  const json stored = c.result("events.enum", {{"limit", 100000}, {"stored", true}});
+  EXPECT_LE(stored["events"].size(), 120u);
+  EXPECT_GE(stored["events"].size(), 50u);
+  for (size_t i = 1; i < stored["events"].size(); ++i) {
+    EXPECT_LT(stored["events"][i - 1]["sequence"].get<uint64_t>(), stored["events"][i]["sequence"].get<uint64_t>());
+  }
+  st = c.result("daemon.status")["events"];
+  EXPECT_GT(st["storedDropped"].get<uint64_t>(), 0u) << st.dump();
+  // Every event is accounted for: in memory, left it, or lost before it.
+  EXPECT_EQ(st["collected"].get<uint64_t>(), st["inMemory"].get<uint64_t>() + st["droppedFromMemory"].get<uint64_t>());
+  EXPECT_EQ(d.kill(SIGTERM), 0);
+}
+
 TEST(WfpdEvents, EventsSurviveARestartInTheStore) {
   store::test::TempDir dir;
   uint64_t last = 0;
@@ -123,6 +156,14 @@ TEST(WfpdEvents, EventsSurviveARestartInTheStore) {
   Client c(d.socket());
   const json r = c.result("daemon.status");
   EXPECT_GE(r["events"]["lastSequence"].get<uint64_t>(), last);  // numbering goes on
+  EXPECT_TRUE(c.result("events.enum")["events"].empty());         // memory starts empty,
+  const json stored = c.result("events.enum", {{"stored", true}, {"type", "CLASSIFY_DROP"}, {"limit", 100000}});
+  EXPECT_GE(stored["events"].size(), 5u);                          // the store has them
+  for (const json& e : stored["events"]) EXPECT_EQ(e["type"], "CLASSIFY_DROP");
+  const openwfp::test::CommandResult listed =
+      openwfp::test::run_wfpctl("--socket " + d.socket() + " events --stored --type CLASSIFY_DROP --limit 2");
+  EXPECT_EQ(listed.status, 0) << listed.out;
+  EXPECT_NE(listed.out.find("CLASSIFY_DROP"), std::string::npos) << listed.out;
 }
 
 TEST(WfpdEvents, ExplainAsksTheLiveEngine) {

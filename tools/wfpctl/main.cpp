@@ -84,6 +84,8 @@ int main(int argc, char** argv) {
   ev->add_option("--layer", manage.layer, "Only this layer");
   ev->add_option("--filter", manage.filter, "Only this filter id");
   ev->add_option("--limit", manage.limit, "At most this many (default 1000)");
+  ev->add_flag("--stored", manage.stored, "From the store's table (older events, and from before a restart)")
+      ->excludes("--follow");
   ev->add_flag("--json", manage.json, "Print JSON (one event per line with --follow)");
   CLI::App* sh = app.add_subcommand("show", "Show wfpd's state");
   sh->require_subcommand(1);

@@ -317,6 +317,7 @@ int run_events(const ManageOptions& o) {
   if (!open(o, &c, &error)) return fail(error);
   if (!o.follow) {
     if (o.limit != 0) params["limit"] = o.limit;
+    if (o.stored) params["stored"] = true;
     if (!c.call("events.enum", params, &r, &error)) return fail(error);
     if (o.json) {
       std::printf("%s\n", r.dump(2).c_str());

@@ -20,6 +20,7 @@ struct ManageOptions {
   std::string object;    // ... or inline
   std::string out;       // export
   bool follow = false;   // events
+  bool stored = false;   // events: from the store's table
   std::string type;      // events
   uint64_t filter = 0;   // events
   uint64_t limit = 0;    // events

@@ -145,6 +145,7 @@ int main(int argc, char** argv) {
 
   daemon::EventHubConfig hubConfig;
   hubConfig.memoryEvents = memoryEvents;
+  hubConfig.storedEvents = storedEvents;
   daemon::EventHub hub(hubConfig, eventTable.get());
   std::unique_ptr<daemon::ReplaySource> source;
   if (!replay.capture.empty()) {
