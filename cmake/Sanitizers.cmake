@@ -6,6 +6,12 @@ if(OPENWFP_TSAN AND (OPENWFP_SANITIZE OR OPENWFP_BUILD_FUZZ))
   message(FATAL_ERROR "OPENWFP_TSAN excludes OPENWFP_SANITIZE and OPENWFP_BUILD_FUZZ (ASan and TSan cannot be combined)")
 endif()
 
+# Sanitizer builds keep line tables only (-g1, after the build type's -g):
+# reports still name file and line, and the builds compile and link faster.
+if(OPENWFP_SANITIZE OR OPENWFP_TSAN OR OPENWFP_BUILD_FUZZ)
+  add_compile_options(-g1)
+endif()
+
 if(OPENWFP_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   add_link_options(-fsanitize=address,undefined)

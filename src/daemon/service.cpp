@@ -334,20 +334,36 @@ bool Service::commit(Session& s, Transaction& txn, json* result, CallError* erro
   const auto adds = std::exchange(s.pendingAdds, {});
   const auto deletes = std::exchange(s.pendingDeletes, {});
   std::string why;
+  // The store first (a crash after it and before the engine publishes
+  // brings the transaction back at the restart, as committed), with the
+  // change that undoes it ready should the engine refuse the commit.
+  store::StoreChange undo;
+  bool stored = false;
   if (store_ != nullptr) {
+    const std::shared_ptr<const engine::Model> before = engine_.snapshot();
     store::StoreChange change;
-    if (!persistent_changes(*engine_.snapshot(), txn.model(), &change, &why)) {
+    if (!persistent_changes(*before, txn.model(), &change, &why) ||
+        !persistent_changes(txn.model(), *before, &undo, &why)) {
       return fail(error, Status::INVALID_PARAMETER, "a persistent object cannot be stored: " + why);
     }
     if (!change.upserts.empty() || !change.deletes.empty()) {
       std::lock_guard lock(storeMutex_);
       const Status st = store_->apply(change, &why);
       if (st != Status::SUCCESS) return fail(error, st, "the store refused the change: " + why);
+      stored = true;
     }
   }
   const Status st = txn.commit(&why);
   if (st != Status::SUCCESS) {
-    if (store_ != nullptr) ++storeFailures_;  // the store is ahead of the engine until the next commit
+    if (stored) {  // take the change back out of the store
+      std::string undoWhy;
+      std::lock_guard lock(storeMutex_);
+      if (store_->apply(undo, &undoWhy) != Status::SUCCESS) {
+        ++storeFailures_;  // the store stays ahead of the engine until the next commit of those objects
+        std::fprintf(stderr, "wfpd: the engine refused a commit and the store could not take it back: %s\n",
+                     undoWhy.c_str());
+      }
+    }
     return fail(error, st, why);
   }
   for (const auto& k : deletes) s.owned.erase(k);

@@ -100,7 +100,8 @@ class Service {
   // layer, filter; after and limit when `paging`). False with `error`.
   static bool event_query(const nlohmann::json& params, EventQuery* out, CallError* error, bool paging = false);
 
-  // Store writes that failed after the engine committed (logged and counted).
+  // Store changes the engine then refused and the store could not take back
+  // (logged and counted).
   uint64_t store_failures() const noexcept { return storeFailures_; }
 
  private:

@@ -156,6 +156,21 @@ TEST(Wfpd, ASecondDaemonOnTheSameSocketIsRefused) {
   EXPECT_EQ(filters(c), 0u);  // the first one still answers
 }
 
+TEST(Wfpd, ASecondDaemonOnTheSameStateDirectoryIsRefused) {
+  store::test::TempDir dir;
+  Daemon first(dir.file(""));
+  ASSERT_TRUE(first.start());
+  const std::string sock = dir.file("other.sock");
+  const openwfp::test::CommandResult r = openwfp::test::run_command(std::string(OPENWFP_WFPD) + " --socket " + sock +
+                                                                    " --state-dir " + first.state_dir());
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("another wfpd uses the state directory"), std::string::npos) << r.out;
+  EXPECT_NE(::access(sock.c_str(), F_OK), 0);  // it never listened
+  first.kill(SIGKILL);                         // a crash lets the lock go
+  Daemon again(dir.file(""));
+  EXPECT_TRUE(again.start());
+}
+
 // wfpctl against the daemon: a policy applied in one transaction, listed,
 // and a second apply that fails part way changes nothing.
 TEST(Wfpd, WfpctlAppliesAPolicyAllOrNothing) {

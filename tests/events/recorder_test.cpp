@@ -164,6 +164,48 @@ TEST(Recorder, APendThatTimesOutIsAnEvent) {
   EXPECT_EQ(timeouts, 1u);
 }
 
+// Live traffic fills ALE_APP_ID and ALE_USER_ID: the event carries them
+// (the path as text, cut to fit; the uid).
+TEST(Recorder, TheApplicationAndUserWhenTheValuesHaveThem) {
+  const LayerInfo& L = layer("ALE_AUTH_CONNECT_V4");
+  std::vector<IncomingValue> v(L.fields.size());
+  auto at = [&](const char* name) -> Value& { return v[*L.index_of(field(name))].value; };
+  const std::string path = "/usr/bin/telnet";
+  const ByteBlob app{static_cast<uint32_t>(path.size() + 1), reinterpret_cast<const uint8_t*>(path.c_str())};
+  const uint32_t groups[1] = {100};
+  const TokenAccessInformation user{1000, 1000, 1, groups};
+  at("ALE_APP_ID") = Value::blob(&app);
+  at("ALE_USER_ID") = Value::token(&user);
+  at("IP_REMOTE_PORT") = Value::u16(23);
+  at("IP_LOCAL_ADDRESS") = Value::u32(0x0a000002);
+  at("IP_REMOTE_ADDRESS") = Value::u32(0x0a010203);
+  const IncomingValues values{L.id, static_cast<uint32_t>(v.size()), v.data()};
+  ClassifyResult r;
+  r.actionType = FWP_ACTION_BLOCK;
+  r.noMatch = false;
+  r.filterId = 4;
+  events::Recorder rec;
+  rec.on_classify(L, values, r, nullptr);
+  const std::vector<NetEvent> ev = drain(rec);
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_STREQ(ev[0].application, "/usr/bin/telnet");  // the terminating NUL of the blob is not text
+  EXPECT_NE(ev[0].flags & events::NET_EVENT_FLAG_APP_ID_SET, 0u);
+  EXPECT_EQ(ev[0].userId, 1000u);
+  EXPECT_NE(ev[0].flags & events::NET_EVENT_FLAG_USER_ID_SET, 0u);
+  const uint8_t remote[4] = {10, 1, 2, 3};
+  EXPECT_EQ(0, std::memcmp(ev[0].remoteAddr, remote, 4));
+  EXPECT_EQ(ev[0].remotePort, 23);
+  EXPECT_EQ(ev[0].flags & events::NET_EVENT_FLAG_LOCAL_PORT_SET, 0u);  // absent stays absent
+  // A path longer than the event holds is cut, still terminated.
+  const std::string longPath(300, 'x');
+  const ByteBlob longApp{static_cast<uint32_t>(longPath.size()), reinterpret_cast<const uint8_t*>(longPath.data())};
+  at("ALE_APP_ID") = Value::blob(&longApp);
+  rec.on_classify(L, values, r, nullptr);
+  const std::vector<NetEvent> cut = drain(rec);
+  ASSERT_EQ(cut.size(), 1u);
+  EXPECT_EQ(std::strlen(cut[0].application), sizeof cut[0].application - 1);
+}
+
 TEST(Recorder, AFloodOfDropsFillsTheRingAndCountsTheRestExactly) {
   StackWorld<SmallRecorder> w;
   const uint64_t id = add_block(w.engine, "ALE_AUTH_CONNECT_V4", 23);

@@ -6,9 +6,12 @@
 // a Unix socket (docs/API.md). Options come from the command line and a
 // config file (`--config`, default /etc/openwfp/wfpd.conf when present;
 // the command line wins). It stops cleanly on SIGTERM or SIGINT.
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
@@ -114,6 +117,15 @@ int main(int argc, char** argv) {
 
   std::string error;
   if (!make_dir(stateDir, 0750, &error)) return fail(error);
+  // One daemon per state directory: a lock held while it runs (the kernel
+  // lets it go however the process ends).
+  const std::string lockPath = (std::filesystem::path(stateDir) / "wfpd.lock").string();
+  const int lockFd = ::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lockFd < 0) return fail(lockPath + ": " + std::strerror(errno));
+  if (::flock(lockFd, LOCK_EX | LOCK_NB) != 0) {
+    return fail(errno == EWOULDBLOCK ? "another wfpd uses the state directory " + stateDir
+                                     : lockPath + ": " + std::strerror(errno));
+  }
   const std::string socketDir = std::filesystem::path(server.socketPath).parent_path().string();
   if (!socketDir.empty() && !make_dir(socketDir, 0755, &error)) return fail(error);
 
