@@ -1,14 +1,27 @@
-// Crash safety of wfpd, 100 rounds: a client commits transactions of
-// persistent filters (adds, deletes, some aborted) without pause while the
-// daemon is killed with SIGKILL at a random moment, often in the middle of
-// a commit; after each restart the store must hold every transaction whose
-// commit was answered, none that was aborted or never committed, and the
-// one whose commit was sent but not answered either whole or not at all.
-// Keys and ids are the same after the restart.
+// Crash safety of wfpd, 100 rounds on one state directory: a client commits
+// transactions of persistent filters (adds, deletes of committed filters and
+// of its own adds, some aborted, some single changes outside an explicit
+// transaction) and wfpd is killed with SIGKILL, in each round at one of three
+// moments: a random number of microseconds after a commit was sent (from the
+// client's thread, so the kill often lands inside the commit), while the
+// client is idle between transactions (sometimes with one left open and no
+// commit sent), or at a random time while the client commits without pause.
+// After each restart the store must hold every transaction whose commit was
+// answered, nothing of one that was aborted or never committed, and the one
+// whose commit was sent but not answered either whole or not at all; keys and
+// ids are those the adds answered. The seed is fixed (OPENWFP_CRASH_SEED
+// picks another) and printed with any failure.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -25,62 +38,225 @@ using nlohmann::json;
 using test::Client;
 using test::Daemon;
 
+constexpr uint64_t kDefaultSeed = 20261122;
+constexpr int kRounds = 100;
+
+uint64_t seed() {
+  const char* text = std::getenv("OPENWFP_CRASH_SEED");
+  return text != nullptr ? std::strtoull(text, nullptr, 0) : kDefaultSeed;
+}
+
+using Filters = std::map<std::string, uint64_t>;  // key -> id
+
+struct Op {
+  bool add;
+  std::string key;
+  uint64_t id;  // from the add's answer (0 for a delete, or an add not answered)
+};
+
 struct Txn {
-  std::vector<std::string> adds, deletes;
-  std::map<std::string, uint64_t> ids;  // from the add answers
+  std::vector<Op> ops;  // in the order sent
   enum class State { OPEN, ABORTED, COMMIT_SENT, COMMITTED } state = State::OPEN;
 };
 
-// Runs transactions until the connection breaks; `present` is what the
-// committed state holds when it starts (the client deletes from it).
-std::vector<Txn> commit_until_killed(const std::string& socket, std::set<std::string> present, uint64_t* nextKey,
-                                     std::mt19937_64 rng) {
-  std::vector<Txn> log;
-  Client c(socket);
-  if (!c.ok()) return log;
-  for (;;) {
-    Txn& t = log.emplace_back();
-    if (!c.call("transaction.begin").contains("result")) return log;
-    const int adds = 1 + static_cast<int>(rng() % 3);
-    for (int i = 0; i < adds; ++i) {
-      const std::string key = store::test::key_of((*nextKey)++);
-      const json r = c.call("filter.add", {{"filter", test::block_filter(key, static_cast<uint16_t>(1 + rng() % 60000), "persistent")}});
-      if (!r.contains("result")) return log;
-      t.adds.push_back(key);
-      t.ids[key] = r["result"]["id"];
+// `filters` after `t` committed.
+void apply(Filters* filters, const Txn& t) {
+  for (const Op& op : t.ops) {
+    if (op.add) {
+      (*filters)[op.key] = op.id;
+    } else {
+      filters->erase(op.key);
     }
-    // Delete up to two committed filters, more often when many have piled up.
-    const int deletes = present.size() > 40 ? 2 : static_cast<int>(rng() % 2);
-    for (int i = 0; i < deletes && !present.empty(); ++i) {
-      auto it = present.begin();
-      std::advance(it, static_cast<long>(rng() % present.size()));
-      const std::string key = *it;
-      if (!c.call("filter.delete", {{"key", key}}).contains("result")) return log;
-      t.deletes.push_back(key);
-      present.erase(key);  // (restored below when the transaction does not commit)
-    }
-    if (rng() % 8 == 0) {
-      t.state = Txn::State::ABORTED;
-      if (!c.call("transaction.abort").contains("result")) return log;
-      for (const std::string& k : t.deletes) present.insert(k);
-      continue;
-    }
-    t.state = Txn::State::COMMIT_SENT;
-    if (!c.call("transaction.commit").contains("result")) return log;
-    t.state = Txn::State::COMMITTED;
-    for (const std::string& k : t.adds) present.insert(k);
   }
 }
 
-std::map<std::string, uint64_t> persistent_filters(Client& c) {
-  std::map<std::string, uint64_t> out;
+enum class KillAt { MID_COMMIT, BETWEEN, ANY_TIME };
+
+// The client's word to the killer that its moment has come.
+class Cue {
+ public:
+  void give() {
+    std::lock_guard lock(mutex_);
+    given_ = true;
+    changed_.notify_all();
+  }
+  bool wait(std::chrono::seconds limit) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, limit, [this] { return given_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool given_ = false;
+};
+
+// One round's client: transactions over one connection until wfpd dies.
+// `cueAfter` transactions complete before the cue: for MID_COMMIT the next
+// one's commit follows the cue at once (and the client goes on until the
+// kill); for BETWEEN the client stops there, sometimes with a transaction
+// open, and waits for the connection to end.
+class Writer {
+ public:
+  Writer(std::string socket, const Filters& committed, uint64_t* nextKey, uint64_t seed, KillAt at, int cueAfter)
+      : socket_(std::move(socket)), nextKey_(nextKey), rng_(seed), at_(at), cueAfter_(cueAfter) {
+    for (const auto& entry : committed) present_.insert(entry.first);
+  }
+
+  void run() {
+    Client c(socket_);
+    if (c.ok()) {
+      for (int n = 0;; ++n) {
+        if (n == cueAfter_ && at_ == KillAt::BETWEEN) {
+          if (rng_() % 2 == 0) leave_open(c);
+          cue.give();
+          c.read_line();  // returns when wfpd is killed
+          break;
+        }
+        if (!transaction(c, n == cueAfter_ && at_ == KillAt::MID_COMMIT)) break;
+      }
+    }
+    cue.give();  // (when the connection ended before the moment came)
+  }
+
+  const std::vector<Txn>& log() const { return log_; }
+  const std::string& unexpected() const { return unexpected_; }
+  // Microseconds the answered explicit commits took, on average (0: none).
+  uint64_t commit_micros() const { return commits_ == 0 ? 0 : commitMicros_ / commits_; }
+  Cue cue;
+
+ private:
+  // The answer's result; nothing when the connection ended (the kill) or
+  // the request failed (noted: the test fails).
+  std::optional<json> ask(Client& c, const std::string& method, const json& params = json::object()) {
+    const json r = c.call(method, params);
+    if (r.is_null()) return std::nullopt;
+    if (!r.contains("result")) {
+      if (unexpected_.empty()) unexpected_ = method + " " + params.dump() + ": " + r.dump();
+      return std::nullopt;
+    }
+    return r["result"];
+  }
+
+  std::string pick(const std::set<std::string>& from) {
+    auto it = from.begin();
+    std::advance(it, static_cast<long>(rng_() % from.size()));
+    return *it;
+  }
+
+  // Each change is logged before it is sent: an unanswered one may still
+  // have been applied (id 0 then: its id was never told).
+  bool add(Client& c, Txn& t, std::set<std::string>* view) {
+    const std::string key = store::test::key_of((*nextKey_)++);
+    const auto port = static_cast<uint16_t>(1 + rng_() % 60000);
+    t.ops.push_back({true, key, 0});
+    const std::optional<json> r = ask(c, "filter.add", {{"filter", test::block_filter(key, port, "persistent")}});
+    if (!r) return false;
+    t.ops.back().id = (*r)["id"].get<uint64_t>();
+    view->insert(key);
+    return true;
+  }
+
+  bool remove(Client& c, Txn& t, const std::string& key, std::set<std::string>* view) {
+    t.ops.push_back({false, key, 0});
+    if (!ask(c, "filter.delete", {{"key", key}})) return false;
+    view->erase(key);
+    return true;
+  }
+
+  // Adds 1 to 3 filters and deletes committed ones (more when many have
+  // piled up), now and then one of its own adds too.
+  bool changes(Client& c, Txn& t, std::set<std::string>* view) {
+    std::set<std::string> own;
+    const int adds = 1 + static_cast<int>(rng_() % 3);
+    for (int i = 0; i < adds; ++i) {
+      if (!add(c, t, view)) return false;
+      own.insert(t.ops.back().key);
+    }
+    const int deletes = present_.size() > 40 ? 2 : static_cast<int>(rng_() % 2);
+    std::set<std::string> committed = present_;
+    for (int i = 0; i < deletes && !committed.empty(); ++i) {
+      const std::string key = pick(committed);
+      committed.erase(key);
+      if (!remove(c, t, key, view)) return false;
+    }
+    if (rng_() % 5 == 0 && !remove(c, t, pick(own), view)) return false;
+    return true;
+  }
+
+  bool transaction(Client& c, bool cueAtCommit) {
+    Txn& t = log_.emplace_back();
+    std::set<std::string> view = present_;
+    if (!cueAtCommit && rng_() % 6 == 0) {
+      // One change outside an explicit transaction: its answer is its commit.
+      t.state = Txn::State::COMMIT_SENT;
+      const bool ok = present_.empty() || rng_() % 2 == 0 ? add(c, t, &view) : remove(c, t, pick(present_), &view);
+      if (!ok) return false;
+      t.state = Txn::State::COMMITTED;
+      present_ = view;
+      return true;
+    }
+    if (!ask(c, "transaction.begin")) return false;
+    if (!changes(c, t, &view)) return false;
+    if (!cueAtCommit && rng_() % 8 == 0) {
+      t.state = Txn::State::ABORTED;
+      return ask(c, "transaction.abort").has_value();
+    }
+    if (cueAtCommit) cue.give();
+    t.state = Txn::State::COMMIT_SENT;
+    const auto sent = std::chrono::steady_clock::now();
+    if (!ask(c, "transaction.commit")) return false;
+    commitMicros_ += static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - sent).count());
+    ++commits_;
+    t.state = Txn::State::COMMITTED;
+    present_ = view;
+    return true;
+  }
+
+  // Begins a transaction and changes without committing it.
+  void leave_open(Client& c) {
+    Txn& t = log_.emplace_back();
+    std::set<std::string> view = present_;
+    if (ask(c, "transaction.begin")) changes(c, t, &view);
+  }
+
+  std::string socket_;
+  uint64_t* nextKey_;
+  std::mt19937_64 rng_;
+  KillAt at_;
+  int cueAfter_;
+  std::set<std::string> present_;  // the committed keys as this client knows them
+  std::vector<Txn> log_;
+  std::string unexpected_;
+  uint64_t commitMicros_ = 0, commits_ = 0;
+};
+
+// How `got` differs from `want`, for failure messages.
+std::string diff(const Filters& got, const Filters& want) {
+  std::string out;
+  for (const auto& [key, id] : want) {
+    const auto it = got.find(key);
+    if (it == got.end()) out += " missing " + key;
+    if (it != got.end() && it->second != id) out += " " + key + " has id " + std::to_string(it->second) + " not " + std::to_string(id);
+  }
+  for (const auto& entry : got) {
+    if (want.count(entry.first) == 0) out += " extra " + entry.first;
+  }
+  return out.empty() ? " none" : out;
+}
+
+// Every filter, by key; all of them must be persistent (the test adds no other).
+Filters enum_filters(Client& c) {
+  Filters out;
   const json r = c.call("filter.enum");
   if (!r.contains("result")) {
     ADD_FAILURE() << "filter.enum: " << r.dump();
     return out;
   }
   for (const json& f : r["result"]["filters"]) {
-    if (f.value("lifetime", "") == "persistent") out[f["key"].get<std::string>()] = f["id"].get<uint64_t>();
+    EXPECT_EQ(f.value("lifetime", ""), "persistent") << f.dump();
+    out[f["key"].get<std::string>()] = f["id"].get<uint64_t>();
   }
   return out;
 }
@@ -88,63 +264,74 @@ std::map<std::string, uint64_t> persistent_filters(Client& c) {
 TEST(WfpdCrash, EveryAnsweredCommitSurvivesAKillAndNothingElseDoes) {
   store::test::TempDir dir;
   ASSERT_TRUE(dir.ok());
-  const uint64_t seed = std::random_device{}();
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  std::mt19937_64 rng(seed);
-  std::map<std::string, uint64_t> expected;  // key -> id, the committed state
+  const uint64_t used = seed();
+  SCOPED_TRACE("seed " + std::to_string(used) + " (OPENWFP_CRASH_SEED=" + std::to_string(used) + " repeats it)");
+  std::mt19937_64 rng(used);
+  Filters expected;  // the committed state, as the store showed it after the last restart
   uint64_t nextKey = 1;
-  constexpr int kRounds = 100;
-  int inDoubtApplied = 0, inDoubtNot = 0, killedMidCommit = 0;
+  uint64_t commitMicros = 1000;  // a first guess, then what commits took
+  int rounds[3] = {}, inDoubt = 0, inDoubtApplied = 0;
+  auto d = std::make_unique<Daemon>(dir.file(""));
+  ASSERT_TRUE(d->start());
   for (int round = 0; round < kRounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
-    Daemon d(dir.file(""));
-    ASSERT_TRUE(d.start());
-    {
-      Client check(d.socket());
-      ASSERT_EQ(persistent_filters(check), expected) << "the store after the restart";
-    }
-    std::set<std::string> present;
-    for (const auto& [k, id] : expected) present.insert(k);
-    std::vector<Txn> log;
-    std::thread committer([&, r = rng()] { log = commit_until_killed(d.socket(), present, &nextKey, std::mt19937_64(r)); });
-    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 40000));
-    d.kill(SIGKILL);
-    committer.join();
-
-    // What must be there: every answered commit, applied in order.
-    std::map<std::string, uint64_t> sure = expected;
-    const Txn* doubt = nullptr;
-    for (const Txn& t : log) {
-      if (t.state == Txn::State::COMMITTED) {
-        for (const std::string& k : t.deletes) sure.erase(k);
-        for (const std::string& k : t.adds) sure[k] = t.ids.at(k);
-      } else if (t.state == Txn::State::COMMIT_SENT) {
-        doubt = &t;  // only the last can be
-        ++killedMidCommit;
-      }
-    }
-    Daemon again(dir.file(""));
-    ASSERT_TRUE(again.start());
-    Client c(again.socket());
-    const std::map<std::string, uint64_t> got = persistent_filters(c);
-    if (got == sure) {
-      ++inDoubtNot;
+    const auto at = static_cast<KillAt>(rng() % 3);
+    ++rounds[static_cast<int>(at)];
+    const uint64_t writerSeed = rng();
+    const int cueAfter = static_cast<int>(rng() % 4);
+    Writer writer(d->socket(), expected, &nextKey, writerSeed, at, cueAfter);
+    std::thread client([&writer] { writer.run(); });
+    bool cued = true;
+    if (at == KillAt::ANY_TIME) {
+      std::this_thread::sleep_for(std::chrono::microseconds(rng() % 20000));
     } else {
-      ASSERT_NE(doubt, nullptr) << "the store lost or gained a transaction: " << got.size() << " filters, "
-                                << sure.size() << " expected";
-      std::map<std::string, uint64_t> whole = sure;
-      for (const std::string& k : doubt->deletes) whole.erase(k);
-      for (const std::string& k : doubt->adds) whole[k] = doubt->ids.at(k);
-      ASSERT_EQ(got, whole) << "a transaction committed in part";
+      cued = writer.cue.wait(std::chrono::seconds(60));
+      // Up to twice what a commit takes: about half these kills land in it.
+      if (at == KillAt::MID_COMMIT) std::this_thread::sleep_for(std::chrono::microseconds(rng() % (2 * commitMicros + 1)));
+    }
+    const bool wasRunning = d->running();
+    d->kill(SIGKILL);
+    client.join();
+    ASSERT_TRUE(cued) << "the client never reached its moment";
+    ASSERT_TRUE(wasRunning) << "wfpd ended before it was killed";
+    ASSERT_EQ(writer.unexpected(), "") << "a request failed";
+    if (writer.commit_micros() > 0) commitMicros = writer.commit_micros();
+
+    // What must be there: every answered commit, in order; at most the
+    // last transaction is in doubt.
+    Filters sure = expected;
+    const Txn* doubt = nullptr;
+    for (const Txn& t : writer.log()) {
+      if (t.state == Txn::State::COMMITTED) apply(&sure, t);
+      if (t.state == Txn::State::COMMIT_SENT) doubt = &t;
+    }
+    if (doubt != nullptr) {
+      ++inDoubt;
+      ASSERT_EQ(doubt, &writer.log().back());
+    }
+    d = std::make_unique<Daemon>(dir.file(""));
+    ASSERT_TRUE(d->start()) << "wfpd did not come back on its state directory";
+    Client c(d->socket());
+    const Filters got = enum_filters(c);
+    if (got != sure) {
+      ASSERT_NE(doubt, nullptr) << "the store lost or gained changes:" << diff(got, sure);
+      Filters whole = sure;
+      apply(&whole, *doubt);
+      for (const Op& op : doubt->ops) {
+        // An unanswered single add: its id was never told; the store's stands.
+        const auto it = got.find(op.key);
+        if (op.add && op.id == 0 && it != got.end()) whole[op.key] = it->second;
+      }
+      ASSERT_TRUE(got == whole) << "the store holds neither the answered commits alone (differences:" << diff(got, sure)
+                                << ") nor those and the unanswered one whole (differences:" << diff(got, whole) << ")";
       ++inDoubtApplied;
     }
     expected = got;
-    again.kill(SIGKILL);
   }
-  // The kills landed in different places (informational; the checks above are the test).
-  std::printf("crash rounds: %d, killed with a commit unanswered: %d (applied %d), persistent filters at the end: %zu\n",
-              kRounds, killedMidCommit, inDoubtApplied, expected.size());
-  EXPECT_EQ(inDoubtApplied + inDoubtNot, kRounds);
+  // Where the kills landed (informational; the checks above are the test).
+  std::printf("crash rounds: %d mid-commit, %d between transactions, %d at any time; %d with a commit unanswered "
+              "(%d of them applied); %zu filters at the end\n",
+              rounds[0], rounds[1], rounds[2], inDoubt, inDoubtApplied, expected.size());
 }
 
 }  // namespace

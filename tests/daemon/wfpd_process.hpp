@@ -92,20 +92,26 @@ class Daemon {
   const std::string& state_dir() const { return state_; }
   pid_t pid() const { return pid_; }
 
-  // Starts wfpd and waits (up to 10 s) until its socket answers.
+  // Starts wfpd and waits (up to 10 s) until its socket answers, asking
+  // every 2 ms: tests that restart it often spend little time waiting.
   bool start() {
     std::vector<std::string> args = {"wfpd", "--socket", socket_, "--state-dir", state_};
     args.insert(args.end(), extra_.begin(), extra_.end());
     pid_ = spawn(args);
-    for (int i = 0; i < 1000; ++i) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
       if (probe()) return true;
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {  // it stopped
-        pid_ = -1;
-        return false;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (!running()) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
+    return false;
+  }
+  // False once the process has ended (by itself: kill() forgets it).
+  bool running() {
+    if (pid_ <= 0) return false;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) != pid_) return true;
+    pid_ = -1;
     return false;
   }
   // Sends `sig` and waits for the process; returns its exit status (or -1).
