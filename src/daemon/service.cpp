@@ -6,7 +6,9 @@
 
 #include "daemon/event_json.hpp"
 #include "daemon/persistence.hpp"
+#include "daemon/live_status_json.hpp"
 #include "daemon/replay_source.hpp"
+#include "live/live_source.hpp"
 #include "explain/explain.hpp"
 #include "openwfp/layers.hpp"
 #include "openwfp/model.hpp"
@@ -278,6 +280,7 @@ bool Service::monitor(Session& s, const std::string& method, const json& params,
     uint64_t uncounted = 0;
     std::vector<events::FilterCount> counts;
     if (dataPath_.replay != nullptr) counts = dataPath_.replay->filter_counts(&uncounted);
+    if (dataPath_.live != nullptr) counts = dataPath_.live->filter_counts(&uncounted);
     json list = json::array();
     for (const events::FilterCount& c : counts) {
       if (one && c.filterId != id) continue;
@@ -325,6 +328,7 @@ bool Service::monitor(Session& s, const std::string& method, const json& params,
                            {"running", r.running},   {"local", r.local},
                            {"counters", std::move(c)}};
   }
+  if (dataPath_.live != nullptr) (*result)["live"] = live_status_json(dataPath_.live->status());
   return true;
 }
 

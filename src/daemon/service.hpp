@@ -67,11 +67,17 @@ struct CallError {
 using SessionId = uint64_t;
 
 class ReplaySource;
+}  // namespace openwfp::daemon
+namespace openwfp::live {
+class LiveSource;
+}  // namespace openwfp::live
+namespace openwfp::daemon {
 
 // What the service may show of the data path; each may be null.
 struct DataPath {
   EventHub* events = nullptr;
   ReplaySource* replay = nullptr;
+  live::LiveSource* live = nullptr;
 };
 
 class Service {

@@ -20,11 +20,13 @@
 #include <filesystem>
 #include <string>
 
+#include "daemon/apply_policy.hpp"
 #include "daemon/event_hub.hpp"
 #include "daemon/persistence.hpp"
 #include "daemon/replay_source.hpp"
 #include "daemon/service.hpp"
 #include "daemon/unix_server.hpp"
+#include "live/live_source.hpp"
 #include "openwfp/engine.hpp"
 #include "store/event_table.hpp"
 #include "store/persistent_store.hpp"
@@ -92,7 +94,20 @@ int main(int argc, char** argv) {
   int64_t pauseMs = 0;
   app.add_option("--replay-pause-ms", pauseMs, "pause between rounds in milliseconds (default 0)")->check(CLI::Range(0, 3600000));
   app.add_option("--workers", replay.workers, "data-path workers (default 1)")->check(CLI::Range(1, 256));
-  app.add_option("--local", replay.local, "this host's addresses as CIDR (repeatable; default: the capture's busiest)");
+  app.add_option("--local", replay.local, "this host's addresses as CIDR (repeatable; default: the capture's busiest; live: besides the interfaces')");
+  bool live = false;
+  std::string policyFile, failMode = "open", backend = "auto";
+  live::LiveConfig liveConfig;
+  app.add_flag("--live", live, "data source: this machine's traffic, through NFQUEUE (root; installs its own iptables chains, removed on stop)");
+  app.add_option("--policy", policyFile, "a policy file applied at start as one transaction (PERSISTENT objects persist, the rest last until wfpd stops)");
+  app.add_option("--queue", liveConfig.rules.firstQueue, "live: the first NFQUEUE queue number (one queue per worker from it; default 0)");
+  app.add_option("--fail-mode", failMode, "live: when wfpd is not answering, traffic passes (open, the default) or is dropped (closed)")
+      ->check(CLI::IsMember({"open", "closed"}));
+  app.add_option("--iptables", backend, "live: iptables backend: auto (nft, else legacy), nft or legacy")
+      ->check(CLI::IsMember({"auto", "nft", "legacy"}));
+  app.add_option("--mark", liveConfig.rules.mark, "live: the packet mark (a bit) that injected packets carry and the rules skip (default 0x40000000)");
+  app.add_flag("--queue-loopback", liveConfig.rules.loopback, "live: classify traffic on lo too");
+  app.add_option("--max-queued", liveConfig.queue.maxQueued, "live: packets each queue holds in the kernel (default 4096)")->check(CLI::Range(16, 1 << 20));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ConfigError& e) {
@@ -101,6 +116,10 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+  if (live && !replay.capture.empty()) {
+    std::fprintf(stderr, "wfpd: --live and --replay are two data sources: choose one\n");
+    return 2;
   }
   server.maxClients = maxClients;
   replay.recorder.recordAllows = recordAllows;
@@ -164,10 +183,25 @@ int main(int argc, char** argv) {
     if (!daemon::ReplaySource::open(engine, replay, &source, &error)) return fail("--replay: " + error);
     hub.attach(source->recorders());
   }
-  hub.start();
 
   daemon::Service service(engine, st.get(), access);
-  service.set_data_path({&hub, source.get()});
+  if (!policyFile.empty()) {
+    if (!daemon::apply_policy_file(service, policyFile, &error)) return fail("--policy: " + error);
+    std::fprintf(stderr, "wfpd: applied %s\n", policyFile.c_str());
+  }
+  // Live traffic after the policy: the first packet meets it whole.
+  std::unique_ptr<live::LiveSource> liveSource;
+  if (live) {
+    liveConfig.workers = replay.workers;
+    liveConfig.local = replay.local;
+    liveConfig.recorder = replay.recorder;
+    liveConfig.rules.failMode = failMode == "closed" ? live::FailMode::CLOSED : live::FailMode::OPEN;
+    liveConfig.rules.backend = backend == "nft" ? live::Backend::NFT : backend == "legacy" ? live::Backend::LEGACY : live::Backend::AUTO;
+    if (!live::LiveSource::open(engine, liveConfig, &liveSource, &error)) return fail("--live: " + error);
+    hub.attach(liveSource->recorders());
+  }
+  hub.start();
+  service.set_data_path({&hub, source.get(), liveSource.get()});
   daemon::UnixServer listener(service, server);
   if (!listener.start(&error)) return fail(error);
   std::fprintf(stderr, "wfpd: listening on %s\n", server.socketPath.c_str());
@@ -180,12 +214,20 @@ int main(int argc, char** argv) {
                  locals.empty() ? "none" : locals.c_str(), replay.workers);
     source->start();
   }
+  if (liveSource != nullptr) {
+    const live::LiveStatus ls = liveSource->status();
+    std::fprintf(stderr, "wfpd: live on NFQUEUE %u..%u (iptables-%s, fail-%s) with %u workers\n",
+                 liveConfig.rules.firstQueue, liveConfig.rules.firstQueue + liveConfig.workers - 1, ls.backend.c_str(),
+                 live::fail_mode_name(ls.failMode), liveConfig.workers);
+    liveSource->start();
+  }
 
   int received = 0;
   sigwait(&signals, &received);
   std::fprintf(stderr, "wfpd: %s, stopping\n", received == SIGTERM ? "SIGTERM" : "SIGINT");
   listener.stop();
   if (source != nullptr) source->stop();
+  if (liveSource != nullptr) liveSource->stop();  // the rules go first
   hub.stop();
   return 0;
 }

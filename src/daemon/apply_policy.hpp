@@ -1,0 +1,17 @@
+// wfpd --policy: a policy file applied through the service as one
+// transaction of a static (non-dynamic) session of root's, the way
+// `wfpctl apply` does it over the socket. Objects flagged PERSISTENT are
+// persistent; the rest are static (gone when wfpd stops).
+#pragma once
+
+#include <string>
+
+#include "daemon/service.hpp"
+
+namespace openwfp::daemon {
+
+// False with `error` naming the file, the object's JSON path and the
+// problem; then nothing was applied.
+bool apply_policy_file(Service& service, const std::string& path, std::string* error);
+
+}  // namespace openwfp::daemon

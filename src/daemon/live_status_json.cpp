@@ -1,0 +1,41 @@
+#include "daemon/live_status_json.hpp"
+
+#include <iterator>
+
+namespace openwfp::daemon {
+
+using nlohmann::json;
+
+json live_status_json(const live::LiveStatus& s) {
+  json rules = json::array();
+  for (const live::InstalledRule& r : s.rules) rules.push_back({{"tool", r.tool}, {"rule", r.rule}});
+  json queues = json::array();
+  for (const live::WorkerStatus& w : s.workers) {
+    queues.push_back({{"queue", w.queue},
+                      {"received", w.queueStats.received},
+                      {"verdicts", w.queueStats.verdicts},
+                      {"batchVerdicts", w.queueStats.batchVerdicts},
+                      {"modified", w.queueStats.modified},
+                      {"overruns", w.queueStats.overruns},
+                      {"errors", w.queueStats.errors},
+                      {"malformed", w.queueStats.malformed},
+                      {"held", w.held},
+                      {"heldPeak", w.heldPeak},
+                      {"holdsExpired", w.holdsExpired},
+                      {"holdsRefused", w.holdsRefused},
+                      {"released", w.released},
+                      {"replaced", w.replaced},
+                      {"injected", w.injector.sent},
+                      {"injectFailed", w.injector.failed},
+                      {"injectedInboundNotSent", w.injectedInboundNotSent}});
+  }
+  json c = {{"packets", s.counters.packets}, {"bytes", s.counters.bytes}};
+  for (size_t v = 0; v < std::size(s.counters.verdicts); ++v) {
+    c[stack::verdict_name(static_cast<stack::Verdict>(v))] = s.counters.verdicts[v];
+  }
+  return {{"running", s.running}, {"backend", s.backend},     {"failMode", live::fail_mode_name(s.failMode)},
+          {"local", s.local},     {"rules", std::move(rules)}, {"queues", std::move(queues)},
+          {"counters", std::move(c)}};
+}
+
+}  // namespace openwfp::daemon

@@ -1,0 +1,105 @@
+// wfpd's live data source: the machine's own traffic, taken from netfilter
+// through NFQUEUE (ruleset.hpp) by N workers, each with its own queue, its
+// own stack over the daemon's engine (the same stack replay drives: every
+// layer classified in order) and its own net-event recorder. Verdicts go
+// back to the kernel in batches; a packet the stack changed goes back
+// changed; packets the stack holds (fragments of an incomplete datagram, a
+// connect pended at ALE) stay in the kernel's queue until their datagram
+// completes or their decision comes, within caps and timeouts.
+//
+// What a packet's stack result becomes:
+//   PERMIT             NF_ACCEPT (runs of them as one batch verdict)
+//   BLOCK, DROP        NF_DROP, unless the stack sent a packet of the same
+//                      addresses in its place (an edited stream segment, a
+//                      reset): NF_ACCEPT with those bytes
+//   HELD (fragment)    kept; the group's verdict when the datagram completes;
+//                      NF_DROP when the hold times out (never delivered)
+//   ABSORBED (pended)  kept; NF_ACCEPT when the stack releases that very
+//                      packet, NF_DROP when the hold times out
+// Other packets the stack sends (injections) go out through raw sockets
+// with the ruleset's mark (outbound); inbound ones are counted as not sent.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "events/recorder.hpp"
+#include "live/injector.hpp"
+#include "live/nfqueue.hpp"
+#include "live/ruleset.hpp"
+#include "openwfp/engine.hpp"
+#include "stack/stack.hpp"
+
+namespace openwfp::live {
+
+struct LiveConfig {
+  RulesetConfig rules;         // queues = workers, set by open()
+  uint32_t workers = 1;
+  QueueConfig queue;           // number = rules.firstQueue + worker
+  uint32_t maxHeld = 4096;     // packets one worker keeps in the kernel's queue at once (fragments, pended)
+  uint64_t fragmentHoldUs = 30'000'000;  // a fragment whose datagram does not complete is dropped after this
+  std::vector<std::string> local;  // prefixes besides the interfaces' addresses
+  events::RecorderConfig recorder;
+  stack::Config stack;
+};
+
+struct WorkerStatus {
+  uint16_t queue = 0;
+  QueueStats queueStats;
+  InjectorStats injector;
+  uint64_t held = 0;             // packets kept now
+  uint64_t heldPeak = 0;
+  uint64_t holdsExpired = 0;     // dropped after their hold timed out
+  uint64_t holdsRefused = 0;     // the hold table was full: the oldest went (NF_DROP)
+  uint64_t released = 0;         // pended packets sent on by their completion
+  uint64_t replaced = 0;         // packets answered with the stack's changed bytes
+  uint64_t injectedInboundNotSent = 0;
+};
+
+struct LiveStatus {
+  bool running = false;
+  std::string backend;
+  FailMode failMode = FailMode::OPEN;
+  std::vector<std::string> local;
+  std::vector<WorkerStatus> workers;
+  std::vector<InstalledRule> rules;
+  stack::Counters counters;  // summed over workers, as of their last batch
+};
+
+class LiveSource {
+ public:
+  // Binds the queues and opens the injection sockets, then installs the
+  // rules (so no packet is queued before a worker can answer). False with
+  // `error` when not root or a kernel feature is missing; nothing is left
+  // installed then.
+  static bool open(Engine& engine, const LiveConfig& config, std::unique_ptr<LiveSource>* out, std::string* error);
+  ~LiveSource();  // stop()
+  LiveSource(const LiveSource&) = delete;
+  LiveSource& operator=(const LiveSource&) = delete;
+
+  std::vector<events::Recorder*> recorders();
+  void start();
+  // Removes the rules, then lets the workers answer what is queued, end
+  // their flows and stop. Safe to call twice.
+  void stop();
+  LiveStatus status() const;
+  std::vector<events::FilterCount> filter_counts(uint64_t* uncounted) const;
+
+ private:
+  struct Worker;
+  LiveSource() = default;
+
+  LiveConfig config_;
+  std::unique_ptr<Ruleset> rules_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::string> local_;
+  std::atomic<bool> stopping_{false};
+  bool started_ = false;
+};
+
+}  // namespace openwfp::live
