@@ -1,19 +1,12 @@
 #include "daemon/apply_policy.hpp"
 
-#include "openwfp/policy.hpp"
 #include "policy/object_json.hpp"
 
 namespace openwfp::daemon {
 
 using nlohmann::json;
 
-bool apply_policy_file(Service& service, const std::string& path, std::string* error) {
-  policy::Policy pol;
-  policy::PolicyError perr;
-  if (!policy::load_policy_file(path, &pol, &perr)) {
-    *error = perr.to_string();
-    return false;
-  }
+bool apply_policy(Service& service, const policy::Policy& pol, const std::string& path, std::string* error) {
   const SessionId session = service.open_session(Caller{}, false);
   json result;
   CallError ce;

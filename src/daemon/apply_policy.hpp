@@ -7,11 +7,13 @@
 #include <string>
 
 #include "daemon/service.hpp"
+#include "openwfp/policy.hpp"
 
 namespace openwfp::daemon {
 
-// False with `error` naming the file, the object's JSON path and the
-// problem; then nothing was applied.
-bool apply_policy_file(Service& service, const std::string& path, std::string* error);
+// `policy` as loaded from `path` (policy::load_policy_file). False with
+// `error` naming the file, the object's JSON path and the problem; then
+// nothing was applied.
+bool apply_policy(Service& service, const policy::Policy& policy, const std::string& path, std::string* error);
 
 }  // namespace openwfp::daemon

@@ -27,7 +27,16 @@ json live_status_json(const live::LiveStatus& s) {
                       {"replaced", w.replaced},
                       {"injected", w.injector.sent},
                       {"injectFailed", w.injector.failed},
-                      {"injectedInboundNotSent", w.injectedInboundNotSent}});
+                      {"injectedInboundNotSent", w.injectedInboundNotSent},
+                      {"processLookup",
+                       {{"lookups", w.processes.lookups},
+                        {"found", w.processes.found},
+                        {"noSocket", w.processes.noSocket},
+                        {"noProcess", w.processes.noProcess},
+                        {"scans", w.processes.scans},
+                        {"scansSkipped", w.processes.scansSkipped},
+                        {"ownersFull", w.processes.ownersFull},
+                        {"diagErrors", w.processes.diagErrors}}}});
   }
   json c = {{"packets", s.counters.packets}, {"bytes", s.counters.bytes}};
   for (size_t v = 0; v < std::size(s.counters.verdicts); ++v) {

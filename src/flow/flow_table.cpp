@@ -31,7 +31,6 @@ FlowTable::FlowTable(const Config& config, EndHandler on_end, void* context)
   bucketMask_ = buckets - 1;
   free_.reserve(slots_.size());
   for (size_t i = slots_.size(); i-- > 0;) {
-    slots_[i].slot_ = static_cast<uint32_t>(i);
     free_.push_back(static_cast<uint32_t>(i));
   }
   for (size_t c = 0; c < kClasses; ++c) lruHead_[c] = lruTail_[c] = kNone;
@@ -81,11 +80,11 @@ void FlowTable::lru_append(Flow& f) noexcept {
   f.lruNext_ = kNone;
   f.lruPrev_ = lruTail_[c];
   if (lruTail_[c] != kNone) {
-    slots_[lruTail_[c]].lruNext_ = f.slot_;
+    slots_[lruTail_[c]].lruNext_ = slot_of(f);
   } else {
-    lruHead_[c] = f.slot_;
+    lruHead_[c] = slot_of(f);
   }
-  lruTail_[c] = f.slot_;
+  lruTail_[c] = slot_of(f);
 }
 
 Flow* FlowTable::oldest() noexcept {
@@ -111,7 +110,6 @@ Flow* FlowTable::insert(const FlowKey& key, uint64_t now_us, TimeoutClass cls) n
   Flow& f = slots_[slot];
   f.~Flow();
   ::new (&f) Flow();
-  f.slot_ = slot;
   f.key = key;
   // Top byte: the owner's tag (which stack a handle belongs to); then a
   // 24-bit sequence (a stale handle of the slot's earlier flow finds
@@ -140,13 +138,13 @@ void FlowTable::touch(Flow& flow, uint64_t now_us, TimeoutClass cls) noexcept {
 void FlowTable::remove(Flow& f) noexcept {
   const uint64_t b = hash_key(f.key) & bucketMask_;
   uint32_t* link = &buckets_[b];
-  while (*link != kNone && *link != f.slot_) link = &slots_[*link].hashNext_;
-  if (*link == f.slot_) *link = f.hashNext_;
+  while (*link != kNone && *link != slot_of(f)) link = &slots_[*link].hashNext_;
+  if (*link == slot_of(f)) *link = f.hashNext_;
   lru_unlink(f);
   f.hashNext_ = kNone;
   f.inUse_ = false;
   f.stream.reset();
-  free_.push_back(f.slot_);
+  free_.push_back(slot_of(f));
   --stats_.active;
 }
 

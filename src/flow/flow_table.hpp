@@ -45,11 +45,11 @@ struct alignas(64) Flow {
   bool synSeen[2] = {false, false};
   // Table bookkeeping (private to FlowTable).
   uint32_t hashNext_ = UINT32_MAX;
-  uint32_t slot_ = 0;
   uint32_t lruPrev_ = UINT32_MAX;
   uint32_t lruNext_ = UINT32_MAX;
   bool finSeen[2] = {false, false};
   bool nextSeqKnown[2] = {false, false};  // nextSeq below
+  uint32_t owner = UINT32_MAX;  // the local endpoint's process (stack::EndpointOwners), when known
 
   uint64_t flowId = 0;        // the flow handle (FWPS_METADATA_FIELD_FLOW_HANDLE): tag << 56 | sequence << 32 | slot
   uint64_t firstSeenUs = 0;
@@ -147,6 +147,8 @@ class FlowTable {
   EndHandler onEnd_;
   void* context_;
   std::vector<Flow> slots_;
+  // A flow's index in slots_ (its place, not stored in it).
+  uint32_t slot_of(const Flow& f) const noexcept { return static_cast<uint32_t>(&f - slots_.data()); }
   std::vector<uint32_t> buckets_;
   uint64_t bucketMask_ = 0;
   std::vector<uint32_t> free_;

@@ -53,8 +53,10 @@ struct LiveSource::Worker final : events::Recorder {
   };
 
   Worker(Engine& engine, const stack::Config& sc, const LiveConfig& config)
-      : events::Recorder(config.recorder), config_(config) {
-    stack_ = std::make_unique<stack::Stack>(engine, sc, this);
+      : events::Recorder(config.recorder), config_(config), lookup_(config.processes) {
+    stack::Config own = sc;
+    if (config.lookupProcesses) own.owners = &lookup_;
+    stack_ = std::make_unique<stack::Stack>(engine, own, this);
     emitBytes_.resize(kEmitBytes);
     emitted_.reserve(kMaxEmitted);
     held_.reserve(config.maxHeld);
@@ -132,30 +134,43 @@ struct LiveSource::Worker final : events::Recorder {
     processing_ = false;
     const bool outbound = p.hook != kHookLocalIn;
     Decision d = Decision::ACCEPT;
-    switch (r.verdict) {
-      case stack::Verdict::PERMIT: d = Decision::ACCEPT; break;
-      case stack::Verdict::BLOCK:
-      case stack::Verdict::DROP:
-        d = Decision::DROP;
-        for (Emitted& e : emitted_) {
-          const uint8_t* bytes = emitBytes_.data() + e.offset;
-          if (e.outbound == outbound && same_addresses(bytes, e.length, p.data, p.length)) {
-            e.used = true;
-            d = Decision::REPLACE;
-            queue_->verdict(p.id, kVerdictAccept, bytes, e.length);  // sent now: the bytes are reused
-            ++status_.replaced;
-            break;
-          }
+    if (r.verdict == stack::Verdict::BLOCK || r.verdict == stack::Verdict::DROP ||
+        r.verdict == stack::Verdict::ABSORBED) {
+      // What the stack sent in this packet's place (an edited segment, a
+      // callout's changed copy, a reset) goes back as this packet.
+      for (Emitted& e : emitted_) {
+        const uint8_t* bytes = emitBytes_.data() + e.offset;
+        if (e.outbound == outbound && same_addresses(bytes, e.length, p.data, p.length)) {
+          e.used = true;
+          d = Decision::REPLACE;
+          queue_->verdict(p.id, kVerdictAccept, bytes, e.length);  // sent now: the bytes are reused
+          ++status_.replaced;
+          break;
         }
-        break;
-      case stack::Verdict::HELD:
-        d = Decision::KEEP;
-        hold(p.id, r.fragmentGroup, now + config_.fragmentHoldUs, false);
-        break;
-      case stack::Verdict::ABSORBED:
-        d = Decision::KEEP;
-        hold(p.id, packet_hash(p.data, p.length), now + config_.stack.pendTimeoutUs + 1'000'000, true);
-        break;
+      }
+    }
+    if (d != Decision::REPLACE) {
+      switch (r.verdict) {
+        case stack::Verdict::PERMIT: d = Decision::ACCEPT; break;
+        case stack::Verdict::BLOCK:
+        case stack::Verdict::DROP: d = Decision::DROP; break;
+        case stack::Verdict::HELD:
+          d = Decision::KEEP;
+          hold(p.id, r.fragmentGroup, now + config_.fragmentHoldUs, false);
+          break;
+        case stack::Verdict::ABSORBED:
+          if (r.absorbedBy == stack::AbsorbedBy::REWRITER) {
+            d = Decision::DROP;  // the edited stream's segments come out as the rewriter makes them
+          } else {
+            // Pended (released as it was when the pend completes with a
+            // permit) or taken by a callout (which may inject it back).
+            d = Decision::KEEP;
+            const uint64_t wait = r.absorbedBy == stack::AbsorbedBy::PEND ? config_.stack.pendTimeoutUs + 1'000'000
+                                                                          : config_.absorbedHoldUs;
+            hold(p.id, packet_hash(p.data, p.length), now + wait, true);
+          }
+          break;
+      }
     }
     if (r.groupDone && r.fragmentGroup != 0) {
       const uint32_t v = r.verdict == stack::Verdict::PERMIT ? kVerdictAccept : kVerdictDrop;
@@ -210,6 +225,7 @@ struct LiveSource::Worker final : events::Recorder {
     published_.queueStats = queue_->stats();
     published_.injector = injector_.stats();
     published_.held = held_.size();
+    published_.processes = lookup_.stats();
     counters_ = stack_->counters();
   }
 
@@ -236,6 +252,7 @@ struct LiveSource::Worker final : events::Recorder {
   }
 
   LiveConfig config_;
+  ProcessLookup lookup_;  // before stack_, which uses it
   std::unique_ptr<Queue> queue_;
   Injector injector_;
   std::unique_ptr<stack::Stack> stack_;
@@ -283,6 +300,7 @@ bool LiveSource::open(Engine& engine, const LiveConfig& config, std::unique_ptr<
     qc.number = static_cast<uint16_t>(c.rules.firstQueue + i);
     if (!Queue::open(qc, &w->queue_, error)) return false;
     if (!w->injector_.open(c.rules.mark, error)) return false;
+    if (c.lookupProcesses && !w->lookup_.open(error)) return false;
     s->workers_.push_back(std::move(w));
   }
   s->rules_ = std::make_unique<Ruleset>(c.rules);

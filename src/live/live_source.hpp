@@ -9,13 +9,17 @@
 //
 // What a packet's stack result becomes:
 //   PERMIT             NF_ACCEPT (runs of them as one batch verdict)
-//   BLOCK, DROP        NF_DROP, unless the stack sent a packet of the same
-//                      addresses in its place (an edited stream segment, a
-//                      reset): NF_ACCEPT with those bytes
+//   BLOCK, DROP,       NF_DROP, unless the stack sent a packet of the same
+//   ABSORBED           addresses and direction in its place (an edited
+//                      stream segment, a callout's changed copy, a reset):
+//                      NF_ACCEPT with those bytes
 //   HELD (fragment)    kept; the group's verdict when the datagram completes;
 //                      NF_DROP when the hold times out (never delivered)
-//   ABSORBED (pended)  kept; NF_ACCEPT when the stack releases that very
-//                      packet, NF_DROP when the hold times out
+//   ABSORBED (pended,  kept; NF_ACCEPT when the stack sends that very packet
+//   or by a callout)   on (the pend completed, the callout injected it back),
+//                      NF_DROP when the hold times out
+//   ABSORBED (edited   NF_DROP: the rewriter sends what it becomes
+//   connection)
 // Other packets the stack sends (injections) go out through raw sockets
 // with the ruleset's mark (outbound); inbound ones are counted as not sent.
 #pragma once
@@ -31,6 +35,7 @@
 #include "events/recorder.hpp"
 #include "live/injector.hpp"
 #include "live/nfqueue.hpp"
+#include "live/process_lookup.hpp"
 #include "live/ruleset.hpp"
 #include "openwfp/engine.hpp"
 #include "stack/stack.hpp"
@@ -43,7 +48,10 @@ struct LiveConfig {
   QueueConfig queue;           // number = rules.firstQueue + worker
   uint32_t maxHeld = 4096;     // packets one worker keeps in the kernel's queue at once (fragments, pended)
   uint64_t fragmentHoldUs = 30'000'000;  // a fragment whose datagram does not complete is dropped after this
+  uint64_t absorbedHoldUs = 5'000'000;   // a packet a callout absorbed and did not inject back: dropped after this
   std::vector<std::string> local;  // prefixes besides the interfaces' addresses
+  bool lookupProcesses = true;     // ALE_APP_ID, ALE_USER_ID and the process metadata from sock_diag and /proc
+  ProcessLookupConfig processes;
   events::RecorderConfig recorder;
   stack::Config stack;
 };
@@ -59,6 +67,7 @@ struct WorkerStatus {
   uint64_t released = 0;         // pended packets sent on by their completion
   uint64_t replaced = 0;         // packets answered with the stack's changed bytes
   uint64_t injectedInboundNotSent = 0;
+  ProcessLookupStats processes;
 };
 
 struct LiveStatus {

@@ -299,6 +299,22 @@ struct Stack::Impl final : runtime::Host {
     if (f != nullptr) {
       meta.flowHandle = f->flowId;
       meta.currentMetadataValues |= FWPS_METADATA_FIELD_FLOW_HANDLE;
+      if (f->owner != EndpointOwners::kUnknown && config.owners != nullptr && layer->name.starts_with("ALE_")) {
+        // The ALE layers tell who owns the endpoint.
+        const EndpointOwner& o = config.owners->owner(f->owner);
+        if (o.processId != 0) {
+          meta.processId = o.processId;
+          meta.currentMetadataValues |= FWPS_METADATA_FIELD_PROCESS_ID;
+        }
+        if (o.appId != nullptr) {
+          meta.processPath = o.appId;
+          meta.currentMetadataValues |= FWPS_METADATA_FIELD_PROCESS_PATH;
+        }
+        if (o.user != nullptr) {
+          meta.token = o.user;
+          meta.currentMetadataValues |= FWPS_METADATA_FIELD_TOKEN;
+        }
+      }
     }
     // The classification's name for FwpsAcquireClassifyHandle0, and at the
     // pendable ALE layers the completion handle for FwpsPendOperation0.
@@ -546,6 +562,11 @@ struct Stack::Impl final : runtime::Host {
     if (config.local.is_local_v4(c.remote4) && f.key.ipVersion == 4) c.flags |= FWP_CONDITION_FLAG_IS_LOOPBACK;
     if (f.key.ipVersion == 6 && config.local.is_local_v6(f.key.remote)) c.flags |= FWP_CONDITION_FLAG_IS_LOOPBACK;
     c.interfaceType = (c.flags & FWP_CONDITION_FLAG_IS_LOOPBACK) != 0 ? kIfTypeLoopback : kIfTypeEthernet;
+    if (f.owner != EndpointOwners::kUnknown && config.owners != nullptr) {
+      const EndpointOwner& o = config.owners->owner(f.owner);
+      c.appId = o.appId;
+      c.user = o.user;
+    }
     return c;
   }
 
@@ -1177,6 +1198,7 @@ struct Stack::Impl final : runtime::Host {
     netbuf::NetBufferList* nbl = nullptr;  // built on first need, at the IP header
   } pkt_;
   bool absorbed_ = false;
+  AbsorbedBy absorbedBy_ = AbsorbedBy::NONE;  // why this packet was ABSORBED
   const uint8_t* forwardIp_ = nullptr;
   LayerId currentLayer_ = 0;
   uint64_t layerDataUnavailable_ = 0;  // the packet pool was empty: a callout got no layer data
@@ -1702,6 +1724,7 @@ struct Stack::Impl final : runtime::Host {
           return Verdict::DROP;
         }
         f->direction = outbound ? FWP_DIRECTION_OUTBOUND : FWP_DIRECTION_INBOUND;
+        if (config.owners != nullptr) f->owner = config.owners->find(key, outbound);
         if (p.protocol == decode::kProtoTcp) track_tcp(*f, p, outbound);
         const Ale a = authorize(*f, p, ip, ip_len, loopback);
         if (a == Ale::BLOCKED) {
@@ -1711,6 +1734,7 @@ struct Stack::Impl final : runtime::Host {
         }
         if (a == Ale::PENDED) {
           flows.touch(*f, now, class_for(*f));
+          absorbedBy_ = AbsorbedBy::PEND;
           return Verdict::ABSORBED;
         }
       } else {
@@ -1764,6 +1788,7 @@ struct Stack::Impl final : runtime::Host {
                                                                                             : FWP_DIRECTION_INBOUND)),
                                          ip, ip_len, &Impl::emit_rewritten, this);
       v = Verdict::ABSORBED;
+      absorbedBy_ = AbsorbedBy::REWRITER;
     }
     if (f != nullptr) finish_packet(*f, p);
     return v;
@@ -1974,12 +1999,15 @@ struct Stack::Impl final : runtime::Host {
     runtime::CurrentHostScope current(this);
     run_foreign_calls();
     absorbed_ = false;
+    absorbedBy_ = AbsorbedBy::NONE;
     Result r = process_packet(ts, link_type, frame, caplen, wirelen, pre);
     if (r.verdict == Verdict::BLOCK && absorbed_) {
       --counters.verdicts[static_cast<size_t>(Verdict::BLOCK)];
       r.verdict = Verdict::ABSORBED;
       ++counters.verdicts[static_cast<size_t>(Verdict::ABSORBED)];
+      absorbedBy_ = AbsorbedBy::CALLOUT;
     }
+    if (r.verdict == Verdict::ABSORBED) r.absorbedBy = absorbedBy_ == AbsorbedBy::NONE ? AbsorbedBy::CALLOUT : absorbedBy_;
     release_packet();
     // DPCs queued while the packet was classified run now, after it; then
     // what they (or classifyFn) injected.

@@ -31,6 +31,7 @@
 #include "flow/flow_table.hpp"
 #include "openwfp/engine.hpp"
 #include "openwfp/dispatch.hpp"
+#include "stack/endpoint_owners.hpp"
 #include "stack/findings.hpp"
 #include "stack/flow_contexts.hpp"
 #include "stack/layer_values.hpp"
@@ -76,12 +77,22 @@ struct Config {
   uint32_t maxPends = 1024;             // pended ALE classifications at once
   uint32_t pendHeldBytes = 2048;        // the largest packet a pended connect keeps for release
   uint64_t pendTimeoutUs = 30'000'000;  // a pend never completed ends with a Block after this long
+  // Who owns local endpoints (live traffic); null: unknown (a capture).
+  EndpointOwners* owners = nullptr;
 };
 
 // ABSORBED: the stack took the packet (a pended connect holds it); it may
 // come out later through Observer::on_inject.
 enum class Verdict : uint8_t { PERMIT, BLOCK, DROP, HELD, ABSORBED };
 const char* verdict_name(Verdict v) noexcept;
+
+// Who took an ABSORBED packet: a pended ALE classification (the packet
+// comes out as it was through Observer::on_inject when the pend completes
+// with a permit), a callout that absorbed it (FWPS_CLASSIFY_OUT_FLAG_ABSORB:
+// it may inject it, or a changed copy, later), or the rewriter of an edited
+// connection (what the packet becomes, if anything, has come or will come
+// out through on_inject as new segments).
+enum class AbsorbedBy : uint8_t { NONE, PEND, CALLOUT, REWRITER };
 
 struct Result {
   Verdict verdict = Verdict::PERMIT;
@@ -91,6 +102,7 @@ struct Result {
   // the group. A group that never completes was never delivered.
   uint64_t fragmentGroup = 0;
   bool groupDone = false;
+  AbsorbedBy absorbedBy = AbsorbedBy::NONE;  // with ABSORBED
 };
 
 class Observer {

@@ -1,5 +1,7 @@
 #include "replay.hpp"
-#include "sample_callouts.hpp"
+#ifdef OPENWFP_HAVE_SAMPLE_CALLOUTS
+#include "samples.hpp"
+#endif
 
 #include "plugin/builtins.hpp"
 #include "plugin/callout_host.hpp"
@@ -259,7 +261,9 @@ int run_replay(const ReplayOptions& options) {
   plugin::PluginRegistry plugins;
   std::string plugin_error;
   if (plugin::add_standard_plugins(plugins, &plugin_error) != Status::SUCCESS) return fail(plugin_error);
-  if (!register_sample_callouts(plugins, &plugin_error)) return fail(plugin_error);
+#ifdef OPENWFP_HAVE_SAMPLE_CALLOUTS
+  if (!openwfp::callouts::register_sample_callouts(plugins, &plugin_error)) return fail(plugin_error);
+#endif
   plugin::CalloutHost callouts(engine, plugins);
   if (!callouts.load(pol, &perr)) return fail(perr.to_string());
   if (options.verifier != "off" && options.verifier != "report" && options.verifier != "strict") {

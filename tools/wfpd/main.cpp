@@ -27,6 +27,13 @@
 #include "daemon/service.hpp"
 #include "daemon/unix_server.hpp"
 #include "live/live_source.hpp"
+#include "openwfp/policy.hpp"
+#include "plugin/builtins.hpp"
+#include "plugin/callout_host.hpp"
+#include "plugin/registry.hpp"
+#ifdef OPENWFP_HAVE_SAMPLE_CALLOUTS
+#include "samples.hpp"
+#endif
 #include "openwfp/engine.hpp"
 #include "store/event_table.hpp"
 #include "store/persistent_store.hpp"
@@ -185,8 +192,22 @@ int main(int argc, char** argv) {
   }
 
   daemon::Service service(engine, st.get(), access);
+  // The policy's callouts that name a plugin (a built-in sample or a shared
+  // object) are registered before its filters are added, as a WFP driver
+  // registers its callouts before the filters that use them.
+  plugin::PluginRegistry plugins;
+  std::unique_ptr<plugin::CalloutHost> callouts;
   if (!policyFile.empty()) {
-    if (!daemon::apply_policy_file(service, policyFile, &error)) return fail("--policy: " + error);
+    policy::Policy pol;
+    policy::PolicyError perr;
+    if (!policy::load_policy_file(policyFile, &pol, &perr)) return fail("--policy: " + perr.to_string());
+    if (plugin::add_standard_plugins(plugins, &error) != Status::SUCCESS) return fail(error);
+#ifdef OPENWFP_HAVE_SAMPLE_CALLOUTS
+    if (!openwfp::callouts::register_sample_callouts(plugins, &error)) return fail(error);
+#endif
+    callouts = std::make_unique<plugin::CalloutHost>(engine, plugins);
+    if (!callouts->load(pol, &perr)) return fail("--policy: " + perr.to_string());
+    if (!daemon::apply_policy(service, pol, policyFile, &error)) return fail("--policy: " + error);
     std::fprintf(stderr, "wfpd: applied %s\n", policyFile.c_str());
   }
   // Live traffic after the policy: the first packet meets it whole.

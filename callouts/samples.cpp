@@ -1,8 +1,8 @@
-#include "sample_callouts.hpp"
+#include "samples.hpp"
 
 // Each sample callout that was built (callouts/; a callout may skip itself
 // when its dependencies are missing) is linked in with a definition naming
-// it: see tools/CMakeLists.txt.
+// it: see callouts/CMakeLists.txt.
 #ifdef OPENWFP_SAMPLE_FLOW_MONITOR
 #include "flow-monitor/plugin.hpp"
 #endif
@@ -19,7 +19,7 @@
 #include "stream-edit/plugin.hpp"
 #endif
 
-namespace wfpctl {
+namespace openwfp::callouts {
 
 bool register_sample_callouts(openwfp::plugin::PluginRegistry& registry, std::string* why) {
   const openwfp_plugin* samples[] = {
@@ -46,4 +46,4 @@ bool register_sample_callouts(openwfp::plugin::PluginRegistry& registry, std::st
   return true;
 }
 
-}  // namespace wfpctl
+}  // namespace openwfp::callouts
