@@ -226,7 +226,7 @@ uint32_t ProcessLookup::find(const flow::FlowKey& key, bool /*outbound*/) noexce
   ++stats_.lookups;
   uint32_t uid = 0;
   uint64_t inode = 0;
-  if (!socket_of(key, &uid, &inode)) {
+  if (!socket_of(key, &uid, &inode) || inode == 0) {  // none, or orphaned (TIME_WAIT, closing): no owner
     ++stats_.noSocket;
     return kUnknown;
   }

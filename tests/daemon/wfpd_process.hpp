@@ -2,7 +2,9 @@
 // of its protocol (one JSON object per line each way).
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -92,12 +94,15 @@ class Daemon {
   const std::string& state_dir() const { return state_; }
   pid_t pid() const { return pid_; }
 
+  // Runs it in a network namespace (by its name under /run/netns).
+  void in_netns(const std::string& name) { netns_ = name; }
+
   // Starts wfpd and waits (up to 10 s) until its socket answers, asking
   // every 2 ms: tests that restart it often spend little time waiting.
   bool start() {
     std::vector<std::string> args = {"wfpd", "--socket", socket_, "--state-dir", state_};
     args.insert(args.end(), extra_.begin(), extra_.end());
-    pid_ = spawn(args);
+    pid_ = spawn(args, netns_);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < deadline) {
       if (probe()) return true;
@@ -124,11 +129,15 @@ class Daemon {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
-  // Runs wfpd with `args` (args[0] is the name) in a child; its output
-  // goes to the test's.
-  static pid_t spawn(const std::vector<std::string>& args) {
+  // Runs wfpd with `args` (args[0] is the name) in a child, in the network
+  // namespace `netns` when given; its output goes to the test's.
+  static pid_t spawn(const std::vector<std::string>& args, const std::string& netns = {}) {
     const pid_t pid = ::fork();
     if (pid == 0) {
+      if (!netns.empty()) {
+        const int fd = ::open(("/run/netns/" + netns).c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) ::_exit(126);
+      }
       std::vector<char*> argv;
       for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(nullptr);
@@ -143,7 +152,7 @@ class Daemon {
     Client c(socket_, 2);
     return c.ok() && c.call("session.info").contains("result");
   }
-  std::string socket_, state_;
+  std::string socket_, state_, netns_;
   std::vector<std::string> extra_;
   pid_t pid_ = -1;
 };

@@ -1,0 +1,289 @@
+// wfpd --live against real traffic between network namespaces the test
+// makes: a client host and the host wfpd filters, joined by a veth pair
+// (IPv4 and IPv6), and for forwarding a third host behind a router that
+// runs wfpd. Each test starts wfpd as a real process inside its namespace
+// and drives traffic from child processes in the others.
+#include <gtest/gtest.h>
+#include <pwd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "daemon/wfpd_process.hpp"
+#include "live/ruleset.hpp"
+#include "netns.hpp"
+#include "store/store_test_support.hpp"
+
+namespace openwfp::live::test {
+namespace {
+
+using daemon::test::Client;
+using daemon::test::Daemon;
+using nlohmann::json;
+
+constexpr const char* kClient4 = "10.231.0.1";
+constexpr const char* kClient4b = "10.231.0.3";  // a second address of the client host
+constexpr const char* kHost4 = "10.231.0.2";
+constexpr const char* kClient6 = "fd00:231::1";
+constexpr const char* kHost6 = "fd00:231::2";
+
+void write_file(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+// How many of openwfp's rules (from every backend and family) a namespace
+// holds: listed by a child inside it, told through its exit code.
+size_t rule_count(const std::string& ns) {
+  const int n = in_netns(ns, [] { return static_cast<int>(std::min<size_t>(Ruleset::list_all().size(), 120)); });
+  return n < 0 ? SIZE_MAX : static_cast<size_t>(n);
+}
+
+// A client host and the filtered host, with echo servers on both.
+class LiveHosts : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!is_root()) GTEST_SKIP() << "live tests need root (namespaces, netfilter, NFQUEUE)";
+    client_ = std::make_unique<Netns>(unique_name("c"));
+    host_ = std::make_unique<Netns>(unique_name("h"));
+    ASSERT_TRUE(client_->ok() && host_->ok());
+    ASSERT_TRUE(link(*client_, "c0", kClient4, kClient6, *host_, "h0", kHost4, kHost6));
+    ASSERT_TRUE(sh("ip -n " + client_->name() + " addr add " + kClient4b + "/24 dev c0"));
+    ASSERT_TRUE(dir_.ok());
+    servers_.push_back(std::make_unique<Background>(
+        client_->name(), [] { return echo_server({8080, 8081, 8082}, {9997, 9998, 9999}); }));
+    servers_.push_back(std::make_unique<Background>(
+        host_->name(), [] { return echo_server({8080, 8081, 8082}, {9997, 9998, 9999}); }));
+    // Both servers answer before the test starts.
+    for (int i = 0; i < 200 && (in_netns(client_->name(), [] { return udp_ok(kHost4, 9998); }) != 0 ||
+                                in_netns(client_->name(), [] { return udp_ok(kHost6, 9998); }) != 0 ||
+                                in_netns(host_->name(), [] { return udp_ok(kClient4, 9998); }) != 0 ||
+                                in_netns(host_->name(), [] { return udp_ok(kClient6, 9998); }) != 0);
+         ++i) {
+    }
+  }
+
+  std::unique_ptr<Daemon> start_wfpd(const std::string& policy, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--live"};
+    if (!policy.empty()) {
+      write_file(dir_.file("policy.json"), policy);
+      args.push_back("--policy");
+      args.push_back(dir_.file("policy.json"));
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto d = std::make_unique<Daemon>(dir_.file(""), args);
+    d->in_netns(host_->name());
+    if (!d->start()) return nullptr;
+    return d;
+  }
+
+  // From the client host to the filtered one (inbound there), and back.
+  int client(const std::function<int()>& fn) { return in_netns(client_->name(), fn); }
+  int host(const std::function<int()>& fn) { return in_netns(host_->name(), fn); }
+
+  store::test::TempDir dir_;
+  std::unique_ptr<Netns> client_, host_;
+  std::vector<std::unique_ptr<Background>> servers_;
+};
+
+const char* kPortPolicy = R"({ "filters": [
+  { "name": "no udp 9999 in", "layer": "ALE_AUTH_RECV_ACCEPT_V4",
+    "conditions": [ { "field": "IP_PROTOCOL", "value": "udp" }, { "field": "IP_LOCAL_PORT", "value": 9999 } ], "action": "BLOCK" },
+  { "name": "no tcp 8081 in", "layer": "ALE_AUTH_RECV_ACCEPT_V4",
+    "conditions": [ { "field": "IP_PROTOCOL", "value": "tcp" }, { "field": "IP_LOCAL_PORT", "value": 8081 } ], "action": "BLOCK" },
+  { "name": "no tcp 8082 out", "layer": "ALE_AUTH_CONNECT_V4",
+    "conditions": [ { "field": "IP_PROTOCOL", "value": "tcp" }, { "field": "IP_REMOTE_PORT", "value": 8082 } ], "action": "BLOCK" },
+  { "name": "no udp 9997 out", "layer": "ALE_AUTH_CONNECT_V4",
+    "conditions": [ { "field": "IP_PROTOCOL", "value": "udp" }, { "field": "IP_REMOTE_PORT", "value": 9997 } ], "action": "BLOCK" },
+  { "name": "not to 10.231.0.3", "layer": "ALE_AUTH_CONNECT_V4",
+    "conditions": [ { "field": "IP_REMOTE_ADDRESS", "value": "10.231.0.3" } ], "action": "BLOCK" },
+  { "name": "no udp 9999 in v6", "layer": "ALE_AUTH_RECV_ACCEPT_V6",
+    "conditions": [ { "field": "IP_PROTOCOL", "value": "udp" }, { "field": "IP_LOCAL_PORT", "value": 9999 } ], "action": "BLOCK" },
+  { "name": "no tcp 8081 in v6", "layer": "ALE_AUTH_RECV_ACCEPT_V6",
+    "conditions": [ { "field": "IP_PROTOCOL", "value": "tcp" }, { "field": "IP_LOCAL_PORT", "value": 8081 } ], "action": "BLOCK" },
+  { "name": "no tcp 8082 out v6", "layer": "ALE_AUTH_CONNECT_V6",
+    "conditions": [ { "field": "IP_REMOTE_PORT", "value": 8082 } ], "action": "BLOCK" }
+] })";
+
+TEST_F(LiveHosts, BlocksAndPermitsTcpAndUdpByPortAndAddressOverIpv4AndIpv6) {
+  auto d = start_wfpd(kPortPolicy);
+  ASSERT_NE(d, nullptr);
+  // Inbound to the filtered host.
+  EXPECT_EQ(client([] { return udp_ok(kHost4, 9998); }), 0);
+  EXPECT_EQ(client([] { return udp_ok(kHost4, 9999); }), 1);
+  EXPECT_EQ(client([] { return tcp_ok(kHost4, 8080); }), 0);
+  EXPECT_EQ(client([] { return tcp_ok(kHost4, 8081); }), 1);
+  EXPECT_EQ(client([] { return udp_ok(kHost6, 9998); }), 0);
+  EXPECT_EQ(client([] { return udp_ok(kHost6, 9999); }), 1);
+  EXPECT_EQ(client([] { return tcp_ok(kHost6, 8080); }), 0);
+  EXPECT_EQ(client([] { return tcp_ok(kHost6, 8081); }), 1);
+  // Outbound from it.
+  EXPECT_EQ(host([] { return tcp_ok(kClient4, 8080); }), 0);
+  EXPECT_EQ(host([] { return tcp_ok(kClient4, 8082); }), 1);
+  EXPECT_EQ(host([] { return udp_ok(kClient4, 9998); }), 0);
+  EXPECT_EQ(host([] { return udp_ok(kClient4, 9997); }), 1);
+  EXPECT_EQ(host([] { return tcp_ok(kClient4b, 8080); }), 1);  // by address
+  EXPECT_EQ(host([] { return tcp_ok(kClient6, 8080); }), 0);
+  EXPECT_EQ(host([] { return tcp_ok(kClient6, 8082); }), 1);
+
+  Client c(d->socket());
+  // Every blocking filter counted its blocks; drops are net events.
+  const json counters = c.result("filter.counters")["counters"];
+  const json filters = c.result("filter.enum")["filters"];
+  std::map<std::string, uint64_t> blocks;
+  for (const json& f : filters) {
+    for (const json& k : counters) {
+      if (k["id"] == f["id"]) blocks[f["name"].get<std::string>()] = k["blocks"].get<uint64_t>();
+    }
+  }
+  for (const char* name : {"no udp 9999 in", "no tcp 8081 in", "no tcp 8082 out", "no udp 9997 out", "not to 10.231.0.3",
+                           "no udp 9999 in v6", "no tcp 8081 in v6", "no tcp 8082 out v6"}) {
+    EXPECT_GE(blocks[name], 1u) << name;
+  }
+  const json events = c.result("events.enum", {{"type", "CLASSIFY_DROP"}})["events"];
+  std::set<std::pair<std::string, uint64_t>> seen;  // (layer, local port) of inbound drops
+  for (const json& e : events) seen.insert({e["layer"].get<std::string>(), e.value("localPort", 0)});
+  EXPECT_TRUE(seen.count({"ALE_AUTH_RECV_ACCEPT_V4", 9999}));
+  EXPECT_TRUE(seen.count({"ALE_AUTH_RECV_ACCEPT_V6", 8081}));
+  const json live = c.result("daemon.status")["live"];
+  EXPECT_EQ(live["running"], true);
+  EXPECT_EQ(live["failMode"], "open");
+  EXPECT_GT(live["queues"][0]["received"].get<uint64_t>(), 20u);
+  EXPECT_GT(live["counters"]["block"].get<uint64_t>(), 0u);
+  EXPECT_FALSE(live["rules"].empty());
+  c.close();
+
+  // A clean stop takes every rule out; traffic flows without wfpd.
+  EXPECT_EQ(d->kill(SIGTERM), 0);
+  EXPECT_EQ(rule_count(host_->name()), 0u);
+  EXPECT_EQ(client([] { return udp_ok(kHost4, 9999); }), 0);
+  EXPECT_EQ(host([] { return tcp_ok(kClient4, 8082); }), 0);
+}
+
+TEST_F(LiveHosts, FailOpenPassesAndFailClosedDropsWhenKilledAndARestartCleansUp) {
+  const char* policy = R"({ "filters": [ { "name": "no udp 9999 in", "layer": "ALE_AUTH_RECV_ACCEPT_V4",
+    "conditions": [ { "field": "IP_LOCAL_PORT", "value": 9999 } ], "action": "BLOCK" } ] })";
+  auto d = start_wfpd(policy);
+  ASSERT_NE(d, nullptr);
+  const size_t installed = rule_count(host_->name());
+  EXPECT_GT(installed, 0u);
+  EXPECT_EQ(client([] { return udp_ok(kHost4, 9999); }), 1);
+  // Killed, fail-open: the rules stay, but traffic passes without the policy.
+  d->kill(SIGKILL);
+  EXPECT_EQ(rule_count(host_->name()), installed);
+  EXPECT_EQ(client([] { return udp_ok(kHost4, 9999); }), 0);
+  EXPECT_EQ(client([] { return tcp_ok(kHost4, 8080); }), 0);
+
+  // A restart removes what the dead one left and installs one set (fail-closed now).
+  d = start_wfpd(policy, {"--fail-mode", "closed"});
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(rule_count(host_->name()), installed);
+  EXPECT_EQ(client([] { return udp_ok(kHost4, 9998); }), 0);
+  EXPECT_EQ(client([] { return udp_ok(kHost4, 9999); }), 1);
+  {
+    Client c(d->socket());
+    EXPECT_EQ(c.result("daemon.status")["live"]["failMode"], "closed");
+  }
+  // Killed, fail-closed: nothing passes until wfpd is back or its rules go.
+  d->kill(SIGKILL);
+  EXPECT_EQ(client([] { return udp_ok(kHost4, 9998); }), 1);
+  EXPECT_EQ(client([] { return tcp_ok(kHost4, 8080); }), 1);
+  d = start_wfpd(policy);
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(client([] { return udp_ok(kHost4, 9998); }), 0);
+  EXPECT_EQ(d->kill(SIGTERM), 0);
+  EXPECT_EQ(rule_count(host_->name()), 0u);
+  EXPECT_EQ(client([] { return udp_ok(kHost4, 9999); }), 0);
+}
+
+TEST_F(LiveHosts, FiltersMatchTheApplicationPathAndTheUser) {
+  char bash[PATH_MAX];
+  ASSERT_NE(::realpath("/bin/bash", bash), nullptr);
+  const std::string policy = R"({ "filters": [
+    { "name": "bash may not connect", "layer": "ALE_AUTH_CONNECT_V4",
+      "conditions": [ { "field": "ALE_APP_ID", "value": ")" + std::string(bash) + R"(" } ], "action": "BLOCK" },
+    { "name": "uid 4242 may not connect", "layer": "ALE_AUTH_CONNECT_V4",
+      "conditions": [ { "field": "ALE_USER_ID", "value": "uid:4242" } ], "action": "BLOCK" } ] })";
+  auto d = start_wfpd(policy);
+  ASSERT_NE(d, nullptr);
+  // This test's own process connects; bash does not; nor does uid 4242.
+  EXPECT_EQ(host([] { return tcp_ok(kClient4, 8080); }), 0);
+  const std::string viaBash = "timeout 3 bash -c 'exec 3<>/dev/tcp/" + std::string(kClient4) + "/8080' 2>/dev/null";
+  EXPECT_FALSE(host_->run(viaBash));
+  EXPECT_TRUE(host_->run("timeout 3 bash -c 'exec 3<>/dev/udp/" + std::string(kClient4) + "/9998' 2>/dev/null"))
+      << "a UDP socket is opened without a packet";
+  EXPECT_EQ(host([] {
+              if (::setgid(4242) != 0 || ::setuid(4242) != 0) return 2;
+              return tcp_ok(kClient4, 8080);
+            }),
+            1);
+  EXPECT_EQ(host([] {
+              if (::setgid(4343) != 0 || ::setuid(4343) != 0) return 2;
+              return tcp_ok(kClient4, 8080);
+            }),
+            0);
+  Client c(d->socket());
+  const json events = c.result("events.enum", {{"type", "CLASSIFY_DROP"}})["events"];
+  bool bashSeen = false, userSeen = false;
+  for (const json& e : events) {
+    if (e.value("application", "") == bash) bashSeen = true;
+    if (e.value("userId", 0) == 4242) userSeen = true;
+  }
+  EXPECT_TRUE(bashSeen) << events.dump();
+  EXPECT_TRUE(userSeen) << events.dump();
+  const json lookup = c.result("daemon.status")["live"]["queues"][0]["processLookup"];
+  EXPECT_GE(lookup["found"].get<uint64_t>(), 4u) << lookup.dump();
+}
+
+// client -- router (wfpd) -- server: forwarded traffic, classified at IPFORWARD.
+TEST(LiveForward, ForwardedTrafficIsClassifiedAtIpforward) {
+  if (!is_root()) GTEST_SKIP() << "live tests need root (namespaces, netfilter, NFQUEUE)";
+  Netns a(unique_name("a")), r(unique_name("r")), b(unique_name("b"));
+  ASSERT_TRUE(a.ok() && r.ok() && b.ok());
+  ASSERT_TRUE(link(a, "a0", "10.232.1.1", "fd00:232:1::1", r, "ra", "10.232.1.2", "fd00:232:1::2"));
+  ASSERT_TRUE(link(b, "b0", "10.232.2.1", "fd00:232:2::1", r, "rb", "10.232.2.2", "fd00:232:2::2"));
+  ASSERT_TRUE(a.run("ip route add default via 10.232.1.2") && a.run("ip -6 route add default via fd00:232:1::2"));
+  ASSERT_TRUE(b.run("ip route add default via 10.232.2.2") && b.run("ip -6 route add default via fd00:232:2::2"));
+  ASSERT_TRUE(r.run("sysctl -qw net.ipv4.ip_forward=1") && r.run("sysctl -qw net.ipv6.conf.all.forwarding=1"));
+  Background server(b.name(), [] { return echo_server({8080, 8081}, {9998}); });
+  // Routes and neighbours settle (IPv6 too) before wfpd starts.
+  for (int i = 0; i < 200 && (in_netns(a.name(), [] { return udp_ok("10.232.2.1", 9998); }) != 0 ||
+                              in_netns(a.name(), [] { return udp_ok("fd00:232:2::1", 9998); }) != 0);
+       ++i) {
+  }
+  store::test::TempDir dir;
+  // IPFORWARD has no port fields (WFP's layer carries addresses): block by destination address instead.
+  write_file(dir.file("policy.json"), R"({ "filters": [
+    { "name": "nothing forwarded to 10.232.2.1", "layer": "IPFORWARD_V4",
+      "conditions": [ { "field": "IP_DESTINATION_ADDRESS", "value": "10.232.2.1" } ], "action": "BLOCK" },
+    { "name": "nothing forwarded to fd00:232:2::1", "layer": "IPFORWARD_V6",
+      "conditions": [ { "field": "IP_DESTINATION_ADDRESS", "value": "fd00:232:2::1" } ], "action": "BLOCK" }
+  ] })");
+  {
+    Daemon d(dir.file(""), {"--live"});
+    d.in_netns(r.name());
+    ASSERT_TRUE(d.start());
+    // Without a policy, forwarded traffic passes through wfpd.
+    EXPECT_EQ(in_netns(a.name(), [] { return tcp_ok("10.232.2.1", 8080); }), 0);
+    EXPECT_EQ(in_netns(a.name(), [] { return tcp_ok("fd00:232:2::1", 8080); }), 0);
+    Client c(d.socket());
+    EXPECT_GT(c.result("daemon.status")["live"]["counters"]["packets"].get<uint64_t>(), 0u);
+  }
+  Daemon d(dir.file(""), {"--live", "--policy", dir.file("policy.json")});
+  d.in_netns(r.name());
+  ASSERT_TRUE(d.start());
+  EXPECT_EQ(in_netns(a.name(), [] { return tcp_ok("10.232.2.1", 8080); }), 1);
+  EXPECT_EQ(in_netns(a.name(), [] { return udp_ok("10.232.2.1", 9998); }), 1);
+  EXPECT_EQ(in_netns(a.name(), [] { return tcp_ok("fd00:232:2::1", 8080); }), 1);
+  // The router itself still reaches b: its own traffic is not forwarded.
+  EXPECT_EQ(in_netns(r.name(), [] { return tcp_ok("10.232.2.1", 8080); }), 0);
+  Client c(d.socket());
+  const json events = c.result("events.enum", {{"type", "CLASSIFY_DROP"}})["events"];
+  std::set<std::string> layers;
+  for (const json& e : events) layers.insert(e["layer"].get<std::string>());
+  EXPECT_TRUE(layers.count("IPFORWARD_V4")) << events.dump();
+  EXPECT_TRUE(layers.count("IPFORWARD_V6")) << events.dump();
+}
+
+}  // namespace
+}  // namespace openwfp::live::test
