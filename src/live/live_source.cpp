@@ -15,7 +15,8 @@ namespace {
 constexpr size_t kMaxBatch = 256;
 constexpr size_t kMaxEmitted = 64;                 // packets the stack may send while one packet is processed
 constexpr size_t kEmitBytes = kMaxEmitted * 2048;  // their bytes (larger ones go out at once)
-constexpr uint64_t kSnapshotUs = 50'000;           // how often a worker publishes its counters
+constexpr uint64_t kSnapshotUs = 50'000;           // how often a busy worker publishes its counters
+constexpr int kIdleWaitMs = 20;                    // an idle worker looks up (ticks, publishes) this often
 
 uint64_t wall_us() noexcept {
   timespec ts{};
@@ -55,6 +56,7 @@ struct LiveSource::Worker final : events::Recorder {
   Worker(Engine& engine, const stack::Config& sc, const LiveConfig& config)
       : events::Recorder(config.recorder), config_(config), lookup_(config.processes) {
     stack::Config own = sc;
+    own.inlinePath = true;
     if (config.lookupProcesses) own.owners = &lookup_;
     stack_ = std::make_unique<stack::Stack>(engine, own, this);
     emitBytes_.resize(kEmitBytes);
@@ -232,16 +234,23 @@ struct LiveSource::Worker final : events::Recorder {
   void run(const std::atomic<bool>& stopping) {
     QueuedPacket pkts[kMaxBatch];
     const size_t batch = std::min<size_t>(kMaxBatch, std::max<uint32_t>(1, config_.queue.batch));
+    bool dirty = false;  // packets since the last idle snapshot
     for (;;) {
       const bool stop = stopping.load(std::memory_order_acquire);
-      const size_t n = queue_->receive(pkts, batch, stop ? 0 : 100);
+      const size_t n = queue_->receive(pkts, batch, stop ? 0 : kIdleWaitMs);
       const uint64_t now = wall_us();
       if (n == 0 && stop) break;
+      if (n == 0) {
+        // Idle: completions from other threads, timeouts. What the stack
+        // sends now (a pended packet released) goes out as it comes.
+        stack_->tick(now);
+      }
       for (size_t i = 0; i < n; ++i) process(pkts[i], i, now);
       answer(pkts, n);
       expire(now);
       queue_->flush();
-      snapshot(now, false);
+      snapshot(now, n == 0 && dirty);  // idle: what is published is up to date
+      dirty = n != 0;
     }
     // The rules are gone: what is still kept was never decided.
     for (const Held& h : held_) queue_->verdict(h.id, kVerdictDrop);

@@ -76,6 +76,29 @@ int64_t OffsetMap::translate(int64_t x) const noexcept {
   return std::min(y, static_cast<int64_t>(at(n).output));
 }
 
+int64_t OffsetMap::untranslate(int64_t y) const noexcept {
+  // The last breakpoint whose output offset is at or before y (breakpoints
+  // are sorted by output offset too).
+  uint32_t n = 0;
+  if (y >= 0) {
+    const auto uy = static_cast<uint64_t>(y);
+    uint32_t lo = 0, hi = count_;
+    while (lo < hi) {
+      const uint32_t mid = lo + (hi - lo) / 2;
+      if (at(mid).output <= uy)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    n = lo;
+  }
+  const uint64_t fromOriginal = n == 0 ? baseOriginal_ : at(n - 1).original;
+  const uint64_t fromOutput = n == 0 ? baseOutput_ : at(n - 1).output;
+  const int64_t x = static_cast<int64_t>(fromOriginal) + (y - static_cast<int64_t>(fromOutput));
+  if (n == count_) return x;
+  return std::min(x, static_cast<int64_t>(at(n).original));
+}
+
 void OffsetMap::prune(int64_t x) noexcept {
   const uint32_t n = applicable(x);
   if (n == 0) return;

@@ -29,6 +29,10 @@ class OffsetMap {
   // e.g. the SYN). Past the last breakpoint the mapping keeps advancing one
   // output byte per original byte.
   int64_t translate(int64_t x) const noexcept;
+  // The inverse: the original offset an output offset y stands for (an
+  // output offset inside inserted bytes stands for the insertion point; the
+  // end of a removed range for the original offset after it).
+  int64_t untranslate(int64_t y) const noexcept;
   // Drops the breakpoints wholly before x (x was acknowledged).
   void prune(int64_t x) noexcept;
 

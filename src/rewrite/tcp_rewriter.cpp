@@ -111,7 +111,27 @@ uint64_t TcpRewriter::output_offset(Dir d, uint64_t originalOffset) const noexce
   return y < 0 ? 0 : static_cast<uint64_t>(y);
 }
 
+uint32_t TcpRewriter::original_ack(Dir d, uint32_t ack) const noexcept {
+  const Side& s = side(d);
+  if (!s.started) return ack;
+  const int64_t reference = static_cast<int64_t>(s.map.decided_output());
+  const int32_t distance = static_cast<int32_t>(ack - seq_at(s.baseSeq, reference));
+  return seq_at(s.baseSeq, s.map.untranslate(reference + distance));
+}
+
 uint32_t TcpRewriter::translate_ack(Side& self, Side& peer, uint32_t ack) noexcept {
+  if (config_.inlinePath) {
+    // The ack counts in the peer's output stream; the peer counts in its
+    // original one. Unwrapped around what the peer has decided.
+    const int64_t reference = static_cast<int64_t>(peer.map.decided_output());
+    const int32_t distance = static_cast<int32_t>(ack - seq_at(peer.baseSeq, reference));
+    int64_t original = peer.map.untranslate(reference + distance);
+    if (self.ackValid) original = std::max(original, self.ackOffset);
+    self.ackValid = true;
+    self.ackOffset = original;
+    peer.map.prune(std::min(original, static_cast<int64_t>(peer.map.decided_original())));
+    return seq_at(peer.baseSeq, original);
+  }
   // Unwrap the 32-bit ack around the peer's decided position: a receiver
   // acknowledges within 2^31 of what the sender has written.
   const int64_t reference = static_cast<int64_t>(peer.map.decided_original());

@@ -87,6 +87,12 @@ struct Config {
   uint32_t maxQueuedBytesPerDirection = 256 * 1024;  // output bytes decided but not yet sent (preallocated ring)
   uint32_t maxBreakpointsPerDirection = 256;         // edit points kept for ACK translation
   uint32_t maxSegmentPayload = 1460;                  // split longer output into several segments
+  // Inline (live traffic) rather than a capture: each side acknowledges what
+  // it received, the other direction's output stream, so acknowledgements
+  // are translated from output to original offsets (the sender of those
+  // bytes counts in its original stream); in a capture they are original
+  // and are translated to output offsets.
+  bool inlinePath = false;
 };
 
 enum class Dir : uint8_t { CLIENT_TO_SERVER = 0, SERVER_TO_CLIENT = 1 };
@@ -132,6 +138,10 @@ class TcpRewriter {
   // 0..N rewritten IP packets through emit (see the header comment).
   void on_segment(Dir d, const uint8_t* ip, uint32_t length, EmitFn emit, void* context) noexcept;
 
+  // Inline: the original sequence number that `ack` (an acknowledgement of
+  // d's output stream, as the receiver sent it) stands for; `ack` itself
+  // before d has started. Changes nothing.
+  uint32_t original_ack(Dir d, uint32_t ack) const noexcept;
   // Output offset of an original offset of d (no clamping to what was sent).
   uint64_t output_offset(Dir d, uint64_t originalOffset) const noexcept;
   const Stats& stats() const noexcept { return stats_; }

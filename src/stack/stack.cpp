@@ -268,6 +268,7 @@ struct Stack::Impl final : runtime::Host {
     foreign.reserve(kMaxForeignCalls);
     rewrite::Config rc;
     rc.maxQueuedBytesPerDirection = c.rewriteQueueBytes;
+    rc.inlinePath = c.inlinePath;
     for (uint32_t i = 0; i < c.maxRewrittenConnections; ++i) {
       rewriters.push_back(std::make_unique<rewrite::TcpRewriter>(rc));
       freeRewriters.push_back(c.maxRewrittenConnections - 1 - i);
@@ -1662,6 +1663,13 @@ struct Stack::Impl final : runtime::Host {
       f.seqBase[sd] = (p.tcpFlags & decode::kTcpSyn) != 0 ? p.tcpSeq + 1 : p.tcpSeq;
       if (rewrite::TcpRewriter* rw = rewriter_of(f)) rw->start(static_cast<rewrite::Dir>(sd), f.seqBase[sd], 0);
     }
+    if (config.inlinePath && (p.tcpFlags & decode::kTcpAck) != 0) {
+      // Live: this side acknowledges the other direction's edited stream;
+      // the reassembler follows the original one.
+      if (const rewrite::TcpRewriter* rw = rewriter_of(f)) {
+        s.ack = rw->original_ack(static_cast<rewrite::Dir>(1 - sd), p.tcpAck);
+      }
+    }
     FlowSink sink(this, &f);
     f.stream->on_segment(from_client ? stream::Direction::CLIENT_TO_SERVER : stream::Direction::SERVER_TO_CLIENT, s,
                          sink);
@@ -2091,6 +2099,22 @@ Result Stack::process(uint64_t timestamp_us, uint32_t link_type, const uint8_t* 
 
 void Stack::process_batch(uint32_t link_type, const Frame* frames, size_t count, Result* results) noexcept {
   impl_->process_batch(link_type, frames, count, results);
+}
+
+void Stack::tick(uint64_t timestamp_us) noexcept {
+  Impl& i = *impl_;
+  i.owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
+  dispatch::WorkerThreadScope bound(i.worker);
+  runtime::CurrentHostScope current(impl_.get());
+  if (timestamp_us > i.now) i.now = timestamp_us;
+  i.run_foreign_calls();
+  i.expire_pends(false);
+  i.flows.expire(i.now);
+  i.defrag.expire(i.now);
+  if (bound.bound()) i.counters.dpcsRun += i.worker.drain_dpcs();
+  i.run_injections();
+  i.run_inject_completions();
+  i.end_flows_after_packet();
 }
 
 void Stack::finish() noexcept {

@@ -79,6 +79,10 @@ struct Config {
   uint64_t pendTimeoutUs = 30'000'000;  // a pend never completed ends with a Block after this long
   // Who owns local endpoints (live traffic); null: unknown (a capture).
   EndpointOwners* owners = nullptr;
+  // Live traffic rather than a capture: what each side acknowledges is what
+  // it received, so on an edited connection acknowledgements count in the
+  // edited streams (rewrite::Config::inlinePath).
+  bool inlinePath = false;
 };
 
 // ABSORBED: the stack took the packet (a pended connect holds it); it may
@@ -187,6 +191,11 @@ class Stack {
   };
   static constexpr size_t kBatch = 16;
   void process_batch(uint32_t link_type, const Frame* frames, size_t count, Result* results) noexcept;
+  // Time passes without a packet (a live source calls it when its queue is
+  // idle): what other threads asked of the stack (completed pends, flow
+  // aborts) is done, DPCs and injections run, pends and idle flows and
+  // fragments time out as of `timestamp_us`.
+  void tick(uint64_t timestamp_us) noexcept;
   // End of input: ends every flow (streams flushed, ALE_ENDPOINT_CLOSURE).
   void finish() noexcept;
 

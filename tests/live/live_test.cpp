@@ -39,6 +39,24 @@ size_t rule_count(const std::string& ns) {
   return n < 0 ? SIZE_MAX : static_cast<size_t>(n);
 }
 
+// daemon.status's "live" once `ready` holds of it (the workers publish
+// their counters every few milliseconds), or after 3 s as it is then.
+json live_status(Client& c, const std::function<bool(const json&)>& ready) {
+  json live;
+  for (int i = 0; i < 150; ++i) {
+    live = c.result("daemon.status")["live"];
+    if (ready(live)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return live;
+}
+
+uint64_t sum_queues(const json& live, const char* what) {
+  uint64_t n = 0;
+  for (const json& q : live["queues"]) n += q[what].get<uint64_t>();
+  return n;
+}
+
 // A client host and the filtered host, with echo servers on both.
 class LiveHosts : public ::testing::Test {
  protected:
@@ -145,7 +163,7 @@ TEST_F(LiveHosts, BlocksAndPermitsTcpAndUdpByPortAndAddressOverIpv4AndIpv6) {
   for (const json& e : events) seen.insert({e["layer"].get<std::string>(), e.value("localPort", 0)});
   EXPECT_TRUE(seen.count({"ALE_AUTH_RECV_ACCEPT_V4", 9999}));
   EXPECT_TRUE(seen.count({"ALE_AUTH_RECV_ACCEPT_V6", 8081}));
-  const json live = c.result("daemon.status")["live"];
+  const json live = live_status(c, [](const json& l) { return sum_queues(l, "received") > 20; });
   EXPECT_EQ(live["running"], true);
   EXPECT_EQ(live["failMode"], "open");
   EXPECT_GT(live["queues"][0]["received"].get<uint64_t>(), 20u);
@@ -231,7 +249,9 @@ TEST_F(LiveHosts, FiltersMatchTheApplicationPathAndTheUser) {
   }
   EXPECT_TRUE(bashSeen) << events.dump();
   EXPECT_TRUE(userSeen) << events.dump();
-  const json lookup = c.result("daemon.status")["live"]["queues"][0]["processLookup"];
+  const json lookup = live_status(c, [](const json& l) {
+    return l["queues"][0]["processLookup"]["found"].get<uint64_t>() >= 4;
+  })["queues"][0]["processLookup"];
   EXPECT_GE(lookup["found"].get<uint64_t>(), 4u) << lookup.dump();
 }
 
@@ -267,7 +287,9 @@ TEST(LiveForward, ForwardedTrafficIsClassifiedAtIpforward) {
     EXPECT_EQ(in_netns(a.name(), [] { return tcp_ok("10.232.2.1", 8080); }), 0);
     EXPECT_EQ(in_netns(a.name(), [] { return tcp_ok("fd00:232:2::1", 8080); }), 0);
     Client c(d.socket());
-    EXPECT_GT(c.result("daemon.status")["live"]["counters"]["packets"].get<uint64_t>(), 0u);
+    EXPECT_GT(live_status(c, [](const json& l) { return l["counters"]["packets"].get<uint64_t>() > 0; })["counters"]["packets"]
+                  .get<uint64_t>(),
+              0u);
   }
   Daemon d(dir.file(""), {"--live", "--policy", dir.file("policy.json")});
   d.in_netns(r.name());
@@ -283,6 +305,62 @@ TEST(LiveForward, ForwardedTrafficIsClassifiedAtIpforward) {
   for (const json& e : events) layers.insert(e["layer"].get<std::string>());
   EXPECT_TRUE(layers.count("IPFORWARD_V4")) << events.dump();
   EXPECT_TRUE(layers.count("IPFORWARD_V6")) << events.dump();
+}
+
+}  // namespace
+}  // namespace openwfp::live::test
+
+namespace openwfp::live::test {
+namespace {
+
+// A callout pends the connection at ALE_AUTH_CONNECT / ALE_AUTH_RECV_ACCEPT
+// (the inspect sample: pend, complete from a DPC, decide on the
+// reauthorization by the remote port): the pended SYN waits in the queue
+// and goes on as it was once the decision permits it.
+TEST_F(LiveHosts, APendedAleDecisionHoldsTheConnectionUntilItIsCompleted) {
+  const char* policy = R"({
+    "callouts": [ { "name": "inspect", "plugin": "inspect", "options": { "block_remote_port": 8082 } } ],
+    "filters": [
+      { "name": "pend connect", "layer": "ALE_AUTH_CONNECT_V4", "action": { "type": "CALLOUT_TERMINATING", "callout": "inspect" } },
+      { "name": "pend accept", "layer": "ALE_AUTH_RECV_ACCEPT_V4", "action": { "type": "CALLOUT_TERMINATING", "callout": "inspect" } },
+      { "name": "pend connect v6", "layer": "ALE_AUTH_CONNECT_V6", "action": { "type": "CALLOUT_TERMINATING", "callout": "inspect" } } ] })";
+  auto d = start_wfpd(policy);
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(host([] { return tcp_ok(kClient4, 8080); }), 0);
+  EXPECT_EQ(host([] { return tcp_ok(kClient6, 8080); }), 0);
+  EXPECT_EQ(host([] { return tcp_ok(kClient4, 8082); }), 1);
+  EXPECT_EQ(client([] { return tcp_ok(kHost4, 8080); }), 0);
+  EXPECT_EQ(host([] { return udp_ok(kClient4, 9998); }), 0);
+  Client c(d->socket());
+  const auto released = [](const json& l) { return sum_queues(l, "released") + sum_queues(l, "replaced"); };
+  const json live = live_status(c, [&](const json& l) { return released(l) >= 4; });
+  EXPECT_GE(released(live), 4u) << live.dump();
+  EXPECT_GE(live["counters"]["absorbed"].get<uint64_t>(), 4u) << live.dump();
+}
+
+// The stream-edit sample edits the host's outbound HTTP request in flight:
+// the server (on the client host) receives the edited bytes, and the host's
+// own client sees them in the echo, over a connection whose sequence
+// numbers openwfp keeps consistent in both directions.
+TEST_F(LiveHosts, AStreamEditChangesLiveTrafficAndBothEndsSeeTheEditedBytes) {
+  const char* policy = R"({
+    "callouts": [ { "name": "host", "plugin": "stream-edit",
+                    "options": { "find": "example.test", "replace": "www.example.test.internal" } } ],
+    "filters": [ { "name": "edit requests", "layer": "STREAM_V4",
+                   "conditions": [ { "field": "DIRECTION", "value": "OUTBOUND" } ],
+                   "action": { "type": "CALLOUT_TERMINATING", "callout": "host" } } ] })";
+  auto d = start_wfpd(policy);
+  ASSERT_NE(d, nullptr);
+  const std::string request = "GET / HTTP/1.1\r\nHost: example.test\r\nAccept: */*\r\n\r\n";
+  const std::string edited = "GET / HTTP/1.1\r\nHost: www.example.test.internal\r\nAccept: */*\r\n\r\n";
+  std::string got;
+  const int rc = host([&] { return tcp_exchange(kClient4, 8080, request) == "echo:" + edited ? 0 : 1; });
+  EXPECT_EQ(rc, 0);
+  // Unedited traffic (another port is edited the same: every outbound stream is).
+  EXPECT_EQ(host([] { return tcp_ok(kClient4, 8081, "no match here"); }), 0);
+  Client c(d->socket());
+  const json live = live_status(c, [](const json& l) { return sum_queues(l, "replaced") >= 1; });
+  EXPECT_GE(sum_queues(live, "replaced"), 1u) << live.dump();
 }
 
 }  // namespace
