@@ -14,7 +14,8 @@
 
 #include "daemon/wfpd_process.hpp"
 #include "live/ruleset.hpp"
-#include "netns.hpp"
+#include "support/command.hpp"
+#include "support/netns.hpp"
 #include "store/store_test_support.hpp"
 
 namespace openwfp::live::test {
@@ -249,6 +250,12 @@ TEST_F(LiveHosts, FiltersMatchTheApplicationPathAndTheUser) {
   }
   EXPECT_TRUE(bashSeen) << events.dump();
   EXPECT_TRUE(userSeen) << events.dump();
+  // wfpctl shows the live drops with the application, and the hooks and queues.
+  const auto shown = openwfp::test::run_wfpctl("--socket " + d->socket() + " events");
+  EXPECT_NE(shown.out.find(std::string("app ") + bash), std::string::npos) << shown.out;
+  const auto state = openwfp::test::run_wfpctl("--socket " + d->socket() + " show state");
+  EXPECT_NE(state.out.find("live: running, iptables-nft, fail-open"), std::string::npos) << state.out;
+  EXPECT_NE(state.out.find("-A INPUT -j OPENWFP_INPUT"), std::string::npos) << state.out;
   const json lookup = live_status(c, [](const json& l) {
     return l["queues"][0]["processLookup"]["found"].get<uint64_t>() >= 4;
   })["queues"][0]["processLookup"];

@@ -53,6 +53,33 @@ void print_filters(const json& filters, const json* counters = nullptr) {
   }
 }
 
+// The live data path: its hooks (the rules wfpd installed), its queues and
+// what went through them.
+void print_live(const json& live) {
+  auto u = [](const json& j, const char* k) { return static_cast<unsigned long long>(j.value(k, uint64_t{0})); };
+  std::printf("live: %s, iptables-%s, fail-%s\n", live.value("running", false) ? "running" : "stopped",
+              live.value("backend", std::string()).c_str(), live.value("failMode", std::string()).c_str());
+  const json& c = live["counters"];
+  std::printf("  packets %llu (%llu bytes): %llu permitted, %llu blocked, %llu dropped, %llu held, %llu absorbed\n",
+              u(c, "packets"), u(c, "bytes"), u(c, "permit"), u(c, "block"), u(c, "drop"), u(c, "held"),
+              u(c, "absorbed"));
+  std::printf("  %-6s %12s %12s %10s %10s %9s %8s %8s %9s %9s %10s\n", "queue", "received", "verdicts", "batched",
+              "modified", "overruns", "errors", "held", "released", "injected", "processes");
+  for (const json& q : live["queues"]) {
+    const json& p = q["processLookup"];
+    std::printf("  %-6llu %12llu %12llu %10llu %10llu %9llu %8llu %8llu %9llu %9llu %5llu/%-5llu\n", u(q, "queue"),
+                u(q, "received"), u(q, "verdicts"), u(q, "batchVerdicts"), u(q, "modified"), u(q, "overruns"),
+                u(q, "errors"), u(q, "held"), u(q, "released"), u(q, "injected"), u(p, "found"), u(p, "lookups"));
+  }
+  std::printf("  hooks:\n");
+  for (const json& r : live["rules"]) {
+    std::printf("    %-16s %s\n", r.value("tool", std::string()).c_str(), r.value("rule", std::string()).c_str());
+  }
+  std::string local;
+  for (const json& a : live["local"]) local += (local.empty() ? "" : ", ") + a.get<std::string>();
+  std::printf("  local addresses: %s\n", local.c_str());
+}
+
 }  // namespace
 
 int run_apply(const ManageOptions& o) {
@@ -191,6 +218,7 @@ int run_show_state(const ManageOptions& o) {
                   static_cast<unsigned long long>(r.value("framesDone", uint64_t{0})),
                   r.value("running", false) ? ", running" : "");
     }
+    if (st.contains("live")) print_live(st["live"]);
   }
   return 0;
 }

@@ -1,4 +1,4 @@
-// Test hosts for the live tests: network namespaces and veth pairs the test
+// Test hosts for the live tests and the live benchmark: network namespaces and veth pairs the test
 // makes and removes itself (never any other address), processes run inside
 // them, and small TCP/UDP echo servers and clients. Needs root; the tests
 // skip themselves without it.
