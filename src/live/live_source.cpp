@@ -1,6 +1,7 @@
 #include "live/live_source.hpp"
 
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -88,8 +89,12 @@ struct LiveSource::Worker final : events::Recorder {
     if (outbound) {
       injector_.send_outbound(ip, length);
     } else {
-      ++status_.injectedInboundNotSent;
+      injector_.send_inbound(ip, length);
     }
+  }
+
+  bool sent_in_direction(bool outbound) const noexcept {
+    return std::any_of(emitted_.begin(), emitted_.end(), [outbound](const Emitted& e) { return e.outbound == outbound; });
   }
 
   void unhold(size_t i) noexcept {
@@ -163,6 +168,8 @@ struct LiveSource::Worker final : events::Recorder {
         case stack::Verdict::ABSORBED:
           if (r.absorbedBy == stack::AbsorbedBy::REWRITER) {
             d = Decision::DROP;  // the edited stream's segments come out as the rewriter makes them
+          } else if (r.absorbedBy == stack::AbsorbedBy::CALLOUT && sent_in_direction(outbound)) {
+            d = Decision::DROP;  // the callout sent something else in its place (sent below)
           } else {
             // Pended (released as it was when the pend completes with a
             // permit) or taken by a callout (which may inject it back).
@@ -301,6 +308,9 @@ bool LiveSource::open(Engine& engine, const LiveConfig& config, std::unique_ptr<
     sc.local.add(p);
     s->local_.push_back(stack::format_prefix(p));
   }
+  s->tun_ = Injector::open_inbound(kInjectInterface, error);
+  if (s->tun_ < 0) return false;
+  c.rules.injectInterface = kInjectInterface;
   for (uint32_t i = 0; i < c.workers; ++i) {
     stack::Config wc = sc;
     wc.workerIndex = i;
@@ -309,6 +319,7 @@ bool LiveSource::open(Engine& engine, const LiveConfig& config, std::unique_ptr<
     qc.number = static_cast<uint16_t>(c.rules.firstQueue + i);
     if (!Queue::open(qc, &w->queue_, error)) return false;
     if (!w->injector_.open(c.rules.mark, error)) return false;
+    w->injector_.set_inbound(s->tun_);
     if (c.lookupProcesses && !w->lookup_.open(error)) return false;
     s->workers_.push_back(std::move(w));
   }
@@ -318,7 +329,11 @@ bool LiveSource::open(Engine& engine, const LiveConfig& config, std::unique_ptr<
   return true;
 }
 
-LiveSource::~LiveSource() { stop(); }
+LiveSource::~LiveSource() {
+  stop();
+  workers_.clear();
+  if (tun_ >= 0) ::close(tun_);  // the device goes with it
+}
 
 std::vector<events::Recorder*> LiveSource::recorders() {
   std::vector<events::Recorder*> out;

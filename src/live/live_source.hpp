@@ -21,7 +21,9 @@
 //   ABSORBED (edited   NF_DROP: the rewriter sends what it becomes
 //   connection)
 // Other packets the stack sends (injections) go out through raw sockets
-// with the ruleset's mark (outbound); inbound ones are counted as not sent.
+// with the ruleset's mark (outbound) or in through openwfp's TUN device
+// (inbound); a packet a callout absorbed and replaced with others is
+// dropped.
 #pragma once
 
 #include <atomic>
@@ -66,7 +68,6 @@ struct WorkerStatus {
   uint64_t holdsRefused = 0;     // the hold table was full: the oldest went (NF_DROP)
   uint64_t released = 0;         // pended packets sent on by their completion
   uint64_t replaced = 0;         // packets answered with the stack's changed bytes
-  uint64_t injectedInboundNotSent = 0;
   ProcessLookupStats processes;
 };
 
@@ -109,6 +110,7 @@ class LiveSource {
   std::vector<std::string> local_;
   std::atomic<bool> stopping_{false};
   bool started_ = false;
+  int tun_ = -1;  // the inbound injection device (injector.hpp)
 };
 
 }  // namespace openwfp::live

@@ -123,6 +123,9 @@ std::string Ruleset::script(int family) const {
   for (const Hook& h : hooks) s += std::string(":") + h.chain + " - [0:0]\n";
   for (const Hook& h : hooks) {
     s += std::string("-A ") + h.chain + " " + mark + "\n";
+    if (!config_.injectInterface.empty() && std::string(h.chain) != kChainOutput) {
+      s += std::string("-A ") + h.chain + " -i " + config_.injectInterface + " -j RETURN\n";
+    }
     if (!config_.loopback && h.loopback != nullptr) s += std::string("-A ") + h.chain + " " + h.loopback + " -j RETURN\n";
     s += std::string("-A ") + h.chain + " " + queue + "\n";
   }

@@ -39,6 +39,7 @@ struct RulesetConfig {
   bool loopback = false;          // queue traffic on `lo` too
   bool ipv6 = true;
   bool forward = true;            // queue forwarded traffic (FORWARD)
+  std::string injectInterface;    // packets arriving on it (openwfp's inbound injections) are not queued
 };
 
 // The chains, by hook, as named in the tables.

@@ -372,3 +372,61 @@ TEST_F(LiveHosts, AStreamEditChangesLiveTrafficAndBothEndsSeeTheEditedBytes) {
 
 }  // namespace
 }  // namespace openwfp::live::test
+
+namespace openwfp::live::test {
+namespace {
+
+// A connected UDP exchange: only an answer from host:port itself is received.
+int connected_udp_ok(const std::string& host, uint16_t port, const std::string& message) {
+  sockaddr_storage to{};
+  socklen_t len = 0;
+  if (!address(host, port, &to, &len)) return 2;
+  const int fd = ::socket(to.ss_family, SOCK_DGRAM, 0);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), len) != 0) return 2;
+  (void)::send(fd, message.data(), message.size(), 0);
+  pollfd p{fd, POLLIN, 0};
+  std::string got;
+  if (::poll(&p, 1, 1500) == 1) {
+    char buffer[2048];
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n > 0) got.assign(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return got == "echo:" + message ? 0 : 1;
+}
+
+// The dd-proxy sample redirects the host's datagrams to port 9996 of one
+// address to port 9995 of another (network send injection: out through a
+// raw socket), and the replies come back as if from the first (network
+// receive injection: in through the TUN device), so a connected socket
+// takes them.
+TEST_F(LiveHosts, InjectedPacketsGoOutAndComeInOnTheWire) {
+  const std::string policy = R"({
+    "callouts": [ { "name": "proxy", "plugin": "dd-proxy",
+                    "options": { "from_port": 9996, "to_address": ")" + std::string(kClient4b) + R"(", "to_port": 9995 } } ],
+    "filters": [ { "name": "proxy udp", "layer": "DATAGRAM_DATA_V4",
+                   "action": { "type": "CALLOUT_TERMINATING", "callout": "proxy" } } ] })";
+  // Answers come from the address asked (10.231.0.3), not the routes' preferred one.
+  Background proxied(client_->name(), [] { return udp_echo_on(kClient4b, 9995); });
+  for (int i = 0; i < 200 && host([] { return connected_udp_ok(kClient4b, 9995, "up"); }) != 0; ++i) {
+  }
+  // Nothing listens on 9996.
+  EXPECT_EQ(host([] { return connected_udp_ok(kClient4, 9996, "via proxy"); }), 1);
+  auto d = start_wfpd(policy);
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(host([] { return connected_udp_ok(kClient4, 9996, "via proxy"); }), 0);
+  EXPECT_EQ(host([] { return connected_udp_ok(kClient4, 9998, "direct"); }), 0);
+  Client c(d->socket());
+  const json live = live_status(c, [](const json& l) {
+    return sum_queues(l, "injected") >= 1 && sum_queues(l, "injectedInbound") >= 1;
+  });
+  EXPECT_GE(sum_queues(live, "injected"), 1u) << live.dump();
+  EXPECT_GE(sum_queues(live, "injectedInbound"), 1u) << live.dump();
+  EXPECT_EQ(sum_queues(live, "injectFailed") + sum_queues(live, "injectInboundFailed"), 0u) << live.dump();
+  c.close();
+  EXPECT_EQ(d->kill(SIGTERM), 0);
+  EXPECT_FALSE(host_->run("ip link show openwfp-inject >/dev/null 2>&1")) << "the TUN device goes with wfpd";
+}
+
+}  // namespace
+}  // namespace openwfp::live::test

@@ -197,6 +197,25 @@ inline int echo_server(const std::vector<uint16_t>& tcpPorts, const std::vector<
   }
 }
 
+// A UDP echo server bound to one address (its answers come from that
+// address, whatever the routes prefer). Runs until killed.
+inline int udp_echo_on(const std::string& host, uint16_t port) {
+  sockaddr_storage at{};
+  socklen_t len = 0;
+  if (!address(host, port, &at, &len)) return 2;
+  const int fd = ::socket(at.ss_family, SOCK_DGRAM, 0);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&at), len) != 0) return 3;
+  char buffer[65536];
+  for (;;) {
+    sockaddr_storage from{};
+    socklen_t flen = sizeof from;
+    const ssize_t n = ::recvfrom(fd, buffer, sizeof buffer, 0, reinterpret_cast<sockaddr*>(&from), &flen);
+    if (n < 0) continue;
+    const std::string answer = "echo:" + std::string(buffer, static_cast<size_t>(n));
+    (void)::sendto(fd, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr*>(&from), flen);
+  }
+}
+
 // A TCP exchange: connects (within `timeoutMs`), sends `message`, and
 // returns what came back (empty when anything failed).
 inline std::string tcp_exchange(const std::string& host, uint16_t port, const std::string& message,
