@@ -25,7 +25,8 @@ bool Injector::open(uint32_t mark, std::string* error) {
   v4_ = ::socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);  // IPPROTO_RAW implies IP_HDRINCL
   v6_ = ::socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
   if (v4_ < 0 || v6_ < 0) {
-    *error = std::string("raw socket for injection: ") + std::strerror(errno);
+    *error = std::string("raw socket for injection: ") + std::strerror(errno) +
+             (errno == EPERM ? " (live traffic needs CAP_NET_RAW: run as root)" : "");
     return false;
   }
   for (int fd : {v4_, v6_}) {
@@ -81,7 +82,8 @@ int Injector::open_inbound(const std::string& name, std::string* error) {
   std::strncpy(req.ifr_name, name.c_str(), IFNAMSIZ - 1);
   req.ifr_flags = IFF_TUN | IFF_NO_PI;
   if (::ioctl(fd, TUNSETIFF, &req) != 0) {
-    *error = "TUN device " + name + ": " + std::strerror(errno);
+    *error = "TUN device " + name + ": " + std::strerror(errno) +
+             (errno == EPERM ? " (live traffic needs CAP_NET_ADMIN: run as root)" : "");
     ::close(fd);
     return -1;
   }

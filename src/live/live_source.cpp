@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 
 #include "live/local_addresses.hpp"
 #include "shard/workers.hpp"
@@ -37,6 +39,19 @@ bool same_addresses(const uint8_t* a, uint32_t alen, const uint8_t* b, uint32_t 
   if (alen < 20 || blen < 20 || (a[0] >> 4) != (b[0] >> 4)) return false;
   if ((a[0] >> 4) == 4) return std::memcmp(a + 12, b + 12, 8) == 0;
   return alen >= 40 && blen >= 40 && std::memcmp(a + 8, b + 8, 32) == 0;
+}
+
+// Whether this process may do what live traffic needs: CAP_NET_ADMIN (12)
+// and CAP_NET_RAW (13) in its effective set.
+bool has_network_capabilities() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("CapEff:", 0) == 0) {
+      const uint64_t caps = std::strtoull(line.c_str() + 7, nullptr, 16);
+      return (caps & (uint64_t{1} << 12)) != 0 && (caps & (uint64_t{1} << 13)) != 0;
+    }
+  }
+  return ::geteuid() == 0;
 }
 
 }  // namespace
@@ -288,6 +303,11 @@ struct LiveSource::Worker final : events::Recorder {
 
 bool LiveSource::open(Engine& engine, const LiveConfig& config, std::unique_ptr<LiveSource>* out,
                       std::string* error) {
+  if (!has_network_capabilities()) {
+    *error = "live traffic needs CAP_NET_ADMIN and CAP_NET_RAW (netfilter rules, NFQUEUE, raw sockets, a TUN device): "
+             "run wfpd --live as root";
+    return false;
+  }
   std::unique_ptr<LiveSource> s(new LiveSource());
   s->config_ = config;
   LiveConfig& c = s->config_;

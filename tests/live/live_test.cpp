@@ -5,6 +5,7 @@
 // and drives traffic from child processes in the others.
 #include <gtest/gtest.h>
 #include <pwd.h>
+#include <sys/stat.h>
 
 #include <climits>
 #include <cstdlib>
@@ -426,6 +427,28 @@ TEST_F(LiveHosts, InjectedPacketsGoOutAndComeInOnTheWire) {
   c.close();
   EXPECT_EQ(d->kill(SIGTERM), 0);
   EXPECT_FALSE(host_->run("ip link show openwfp-inject >/dev/null 2>&1")) << "the TUN device goes with wfpd";
+}
+
+}  // namespace
+}  // namespace openwfp::live::test
+
+namespace openwfp::live::test {
+namespace {
+
+// Without the privileges live traffic needs, wfpd says so and installs nothing.
+TEST(LiveErrors, WithoutRootWfpdRefusesWithAClearMessageAndLeavesNothing) {
+  if (!is_root()) GTEST_SKIP() << "the test drops root itself";
+  Netns ns(unique_name("e"));
+  ASSERT_TRUE(ns.ok());
+  store::test::TempDir dir;
+  ASSERT_TRUE(::chmod(dir.file("").c_str(), 0777) == 0);
+  const std::string cmd = "ip netns exec " + ns.name() + " setpriv --reuid 4242 --regid 4242 --clear-groups " +
+                          OPENWFP_WFPD + " --live --socket " + dir.file("s.sock") + " --state-dir " + dir.file("state");
+  const auto r = openwfp::test::run_command(cmd);
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("needs CAP_NET_ADMIN"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("as root"), std::string::npos) << r.out;
+  EXPECT_EQ(rule_count(ns.name()), 0u);
 }
 
 }  // namespace
