@@ -11,7 +11,8 @@
 // uninspected, and every packet counted went through the queue.
 //
 //   raw    the peer: openwfp's queue reader (live/nfqueue.hpp: recvmmsg,
-//          batched verdicts) accepting everything, nothing classified
+//          batched verdicts) accepting everything, nothing classified, on
+//          the same hooks as wfpd (INPUT and OUTPUT, one queue)
 //   wfpd   wfpd --live, the same reader, every packet through the stack
 //          and the engine with --filters filters (none matching the traffic,
 //          the worst case), 90% at the ALE layers, the rest at packet layers
@@ -257,7 +258,9 @@ int main(int argc, char** argv) {
     std::unique_ptr<Background> consumer;
     pid_t daemon = -1;
     if (mode == "raw") {
-      r.run("iptables-nft -w -t mangle -A INPUT -j NFQUEUE --queue-num 5");
+      // The same hooks as wfpd's (in and out), so each round trip crosses the queue twice in both modes.
+      r.run("iptables-nft -w -t mangle -A INPUT ! -i lo -j NFQUEUE --queue-num 5");
+      r.run("iptables-nft -w -t mangle -A OUTPUT ! -o lo -j NFQUEUE --queue-num 5");
       consumer = std::make_unique<Background>(r.name(), [] { return raw_loop(5); });
     } else if (mode == "wfpd") {
       std::fflush(nullptr);
@@ -304,7 +307,10 @@ int main(int argc, char** argv) {
       ::waitpid(daemon, nullptr, 0);
     }
     consumer.reset();
-    if (mode == "raw") r.run("iptables-nft -w -t mangle -F INPUT");
+    if (mode == "raw") {
+      r.run("iptables-nft -w -t mangle -F INPUT");
+      r.run("iptables-nft -w -t mangle -F OUTPUT");
+    }
     return res;
   };
 
