@@ -119,15 +119,9 @@ ReplayStatus ReplaySource::status() const {
 }
 
 std::vector<events::FilterCount> ReplaySource::filter_counts(uint64_t* uncounted) const {
-  std::vector<std::vector<events::FilterCount>> per;
-  uint64_t u = 0;
-  for (const auto& r : recorders_) {
-    per.emplace_back();
-    r->counters().snapshot(&per.back());
-    u += r->counters().uncounted();
-  }
-  if (uncounted != nullptr) *uncounted = u;
-  return events::sum_counts(per);
+  std::vector<const events::FilterCounters*> counters;
+  for (const auto& r : recorders_) counters.push_back(&r->counters());
+  return events::sum_counts(counters, uncounted);
 }
 
 }  // namespace openwfp::daemon

@@ -57,6 +57,17 @@ void FilterCounters::snapshot(std::vector<FilterCount>* out) const {
   }
 }
 
+std::vector<FilterCount> sum_counts(std::span<const FilterCounters* const> workers, uint64_t* uncounted) {
+  std::vector<std::vector<FilterCount>> per(workers.size());
+  uint64_t u = 0;
+  for (size_t i = 0; i < workers.size(); ++i) {
+    workers[i]->snapshot(&per[i]);
+    u += workers[i]->uncounted();
+  }
+  if (uncounted != nullptr) *uncounted = u;
+  return sum_counts(per);
+}
+
 std::vector<FilterCount> sum_counts(std::span<const std::vector<FilterCount>> perWorker) {
   std::map<uint64_t, FilterCount> sum;
   for (const auto& worker : perWorker) {

@@ -57,5 +57,8 @@ class FilterCounters {
 
 // The counts of several workers summed by filter id, in filter id order.
 std::vector<FilterCount> sum_counts(std::span<const std::vector<FilterCount>> perWorker);
+// The same from the workers' counters themselves (read live), with the sum
+// of what they could not count in `uncounted` (when given).
+std::vector<FilterCount> sum_counts(std::span<const FilterCounters* const> workers, uint64_t* uncounted);
 
 }  // namespace openwfp::events

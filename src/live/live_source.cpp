@@ -396,15 +396,9 @@ LiveStatus LiveSource::status() const {
 }
 
 std::vector<events::FilterCount> LiveSource::filter_counts(uint64_t* uncounted) const {
-  std::vector<std::vector<events::FilterCount>> per;
-  uint64_t u = 0;
-  for (const auto& w : workers_) {
-    per.emplace_back();
-    w->counters().snapshot(&per.back());
-    u += w->counters().uncounted();
-  }
-  if (uncounted != nullptr) *uncounted = u;
-  return events::sum_counts(per);
+  std::vector<const events::FilterCounters*> counters;
+  for (const auto& w : workers_) counters.push_back(&w->counters());
+  return events::sum_counts(counters, uncounted);
 }
 
 }  // namespace openwfp::live

@@ -51,21 +51,23 @@ void OffsetMap::remove(uint64_t length) noexcept {
     append(cursorOriginal_, cursorOutput_, true);
 }
 
-uint32_t OffsetMap::applicable(int64_t x) const noexcept {
-  // Breakpoints are sorted by original offset (equal offsets allowed): find
-  // the first one after x.
-  if (x < 0) return 0;
-  const uint64_t ux = static_cast<uint64_t>(x);
+uint32_t OffsetMap::count_at_or_before(int64_t v, uint64_t Breakpoint::*coordinate) const noexcept {
+  // Breakpoints are sorted by either coordinate (equal values allowed):
+  // find the first one after v.
+  if (v < 0) return 0;
+  const auto uv = static_cast<uint64_t>(v);
   uint32_t lo = 0, hi = count_;
   while (lo < hi) {
     const uint32_t mid = lo + (hi - lo) / 2;
-    if (at(mid).original <= ux)
+    if (at(mid).*coordinate <= uv)
       lo = mid + 1;
     else
       hi = mid;
   }
   return lo;
 }
+
+uint32_t OffsetMap::applicable(int64_t x) const noexcept { return count_at_or_before(x, &Breakpoint::original); }
 
 int64_t OffsetMap::translate(int64_t x) const noexcept {
   const uint32_t n = applicable(x);
@@ -77,21 +79,9 @@ int64_t OffsetMap::translate(int64_t x) const noexcept {
 }
 
 int64_t OffsetMap::untranslate(int64_t y) const noexcept {
-  // The last breakpoint whose output offset is at or before y (breakpoints
-  // are sorted by output offset too).
-  uint32_t n = 0;
-  if (y >= 0) {
-    const auto uy = static_cast<uint64_t>(y);
-    uint32_t lo = 0, hi = count_;
-    while (lo < hi) {
-      const uint32_t mid = lo + (hi - lo) / 2;
-      if (at(mid).output <= uy)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-    n = lo;
-  }
+  // The breakpoints whose output offset is at or before y (sorted by output
+  // offset too); the last of them applies.
+  const uint32_t n = count_at_or_before(y, &Breakpoint::output);
   const uint64_t fromOriginal = n == 0 ? baseOriginal_ : at(n - 1).original;
   const uint64_t fromOutput = n == 0 ? baseOutput_ : at(n - 1).output;
   const int64_t x = static_cast<int64_t>(fromOriginal) + (y - static_cast<int64_t>(fromOutput));

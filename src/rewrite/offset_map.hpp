@@ -55,6 +55,8 @@ class OffsetMap {
   void append(uint64_t original, uint64_t output, bool removal) noexcept;
   // Number of breakpoints at or before x (the last of them applies to x).
   uint32_t applicable(int64_t x) const noexcept;
+  // Number of breakpoints whose `coordinate` is at or before v.
+  uint32_t count_at_or_before(int64_t v, uint64_t Breakpoint::*coordinate) const noexcept;
 
   std::vector<Breakpoint> points_;
   uint32_t capacity_ = 0;

@@ -219,7 +219,7 @@ inline int udp_echo_on(const std::string& host, uint16_t port) {
 // A TCP exchange: connects (within `timeoutMs`), sends `message`, and
 // returns what came back (empty when anything failed).
 inline std::string tcp_exchange(const std::string& host, uint16_t port, const std::string& message,
-                                int timeoutMs = 1500) {
+                                int timeoutMs = 2500) {
   sockaddr_storage to{};
   socklen_t len = 0;
   if (!address(host, port, &to, &len)) return {};
@@ -251,7 +251,7 @@ inline std::string tcp_exchange(const std::string& host, uint16_t port, const st
 
 // A UDP exchange: one datagram out, the answer back (empty on timeout).
 inline std::string udp_exchange(const std::string& host, uint16_t port, const std::string& message,
-                                int timeoutMs = 1000) {
+                                int timeoutMs = 2000) {
   sockaddr_storage to{};
   socklen_t len = 0;
   if (!address(host, port, &to, &len)) return {};
