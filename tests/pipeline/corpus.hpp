@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -22,6 +23,20 @@ inline std::vector<std::string> corpus_files() {
     if (e.is_regular_file() && (ext == ".pcap" || ext == ".pcapng")) out.push_back(e.path().string());
   }
   std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Every Nth capture of the corpus, N from OPENWFP_CORPUS_STRIDE (default 1:
+// all of them); the sanitizer suite takes a share to stay within CI time.
+inline size_t corpus_stride() {
+  const char* text = std::getenv("OPENWFP_CORPUS_STRIDE");
+  const long n = text != nullptr ? std::strtol(text, nullptr, 10) : 1;
+  return n > 1 ? static_cast<size_t>(n) : 1;
+}
+
+inline std::vector<std::string> corpus_share(const std::vector<std::string>& all) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < all.size(); i += corpus_stride()) out.push_back(all[i]);
   return out;
 }
 

@@ -126,7 +126,7 @@ TEST(PipelineTcpdumpCorpus, EveryCaptureThroughTheSamplePolicy) {
   ASSERT_TRUE(policy::apply_policy(engine, pol, &perr)) << perr.to_string();
 
   Totals t;
-  for (const std::string& path : files) {
+  for (const std::string& path : corpus_share(files)) {
     const std::string name = std::filesystem::path(path).filename().string();
     SCOPED_TRACE(name);
     ++t.files;
