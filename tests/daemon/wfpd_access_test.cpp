@@ -241,6 +241,9 @@ Answers ask_as(const Identity& who, const std::string& socket, const std::vector
   Answers answers{r.status, {}};
   size_t start = 0;
   for (size_t nl = r.out.find('\n'); nl != std::string::npos; start = nl + 1, nl = r.out.find('\n', start)) {
+    // The protocol's lines only: a sanitizer's runtime may write to the
+    // child's stderr (the same pipe) too.
+    if (r.out.compare(start, 1, "{") != 0) continue;
     answers.replies.push_back(json::parse(r.out.substr(start, nl - start), nullptr, false));
   }
   return answers;
