@@ -120,28 +120,13 @@ int ping(int rounds, const std::string& out) {
   timeval tv{1, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   std::ofstream times(out);
-  char b[64] = {};
+  char b[64] = {}, answer[128];  // the answer is "echo:" and the datagram (udp_echo_on)
   for (int i = 0; i < rounds; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
-    if (::send(fd, b, sizeof b, 0) < 0 || ::recv(fd, b, sizeof b, 0) < 0) continue;
+    if (::send(fd, b, sizeof b, 0) < 0 || ::recv(fd, answer, sizeof answer, 0) < 0) continue;
     times << std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() << "\n";
   }
   return 0;
-}
-
-int pong() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_storage at{};
-  socklen_t len = 0;
-  address("0.0.0.0", kPort + 1, &at, &len);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&at), len) != 0) return 3;
-  char b[2048];
-  for (;;) {
-    sockaddr_storage from{};
-    socklen_t flen = sizeof from;
-    const ssize_t n = ::recvfrom(fd, b, sizeof b, 0, reinterpret_cast<sockaddr*>(&from), &flen);
-    if (n >= 0) ::sendto(fd, b, static_cast<size_t>(n), 0, reinterpret_cast<sockaddr*>(&from), flen);
-  }
 }
 
 // The peer: accept everything, batched verdicts, nothing else.
@@ -251,7 +236,7 @@ int main(int argc, char** argv) {
   if (::mkdtemp(dir) == nullptr) return 1;
   const std::string work = dir;
   std::ofstream(work + "/policy.json") << policy_json(filters);
-  Background pongServer(r.name(), [] { return pong(); });
+  Background pongServer(r.name(), [] { return udp_echo_on(kReceiver, kPort + 1); });
 
   auto measure = [&](const std::string& mode) {
     Result res{mode};
@@ -274,7 +259,7 @@ int main(int argc, char** argv) {
       }
     }
     // Until traffic flows through this mode's path.
-    for (int i = 0; i < 300 && in_netns(s.name(), [] { return udp_exchange(kReceiver, kPort + 1, "x") == "x" ? 0 : 1; }) != 0;
+    for (int i = 0; i < 300 && in_netns(s.name(), [] { return udp_ok(kReceiver, kPort + 1, "x"); }) != 0;
          ++i) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(mode == "wfpd" ? 1500 : 300));

@@ -7,6 +7,11 @@ namespace openwfp::daemon {
 using nlohmann::json;
 
 bool apply_policy(Service& service, const policy::Policy& pol, const std::string& path, std::string* error) {
+  std::vector<policy::AddRequest> adds;
+  if (!policy::add_requests(pol, &adds, error)) {
+    *error = path + ": " + *error + " (nothing was applied)";
+    return false;
+  }
   const SessionId session = service.open_session(Caller{}, false);
   json result;
   CallError ce;
@@ -16,21 +21,8 @@ bool apply_policy(Service& service, const policy::Policy& pol, const std::string
     return false;
   };
   bool ok = call("transaction.begin", json::object(), "");
-  for (size_t i = 0; ok && i < pol.providers.size(); ++i)
-    ok = call("provider.add", {{"provider", policy::to_json(pol.providers[i])}}, "/providers/" + std::to_string(i));
-  for (size_t i = 0; ok && i < pol.sublayers.size(); ++i)
-    ok = call("sublayer.add", {{"sublayer", policy::to_json(pol.sublayers[i])}}, "/sublayers/" + std::to_string(i));
-  for (size_t i = 0; ok && i < pol.callouts.size(); ++i)
-    ok = call("callout.add", {{"callout", policy::to_json(pol.callouts[i])}}, "callout '" + pol.callouts[i].name + "'");
-  for (size_t i = 0; ok && i < pol.filters.size(); ++i) {
-    json j;
-    policy::ObjectError oe;
-    if (!policy::to_json(pol.filters[i], &j, &oe)) {
-      *error = path + ": " + pol.filterPaths[i] + oe.field + ": " + oe.message;
-      ok = false;
-      break;
-    }
-    ok = call("filter.add", {{"filter", j}}, pol.filterPaths[i]);
+  for (size_t i = 0; ok && i < adds.size(); ++i) {
+    ok = call(std::string(adds[i].kind) + ".add", {{adds[i].kind, adds[i].object}}, adds[i].where);
   }
   if (ok) ok = call("transaction.commit", json::object(), "");
   if (!ok) *error += " (nothing was applied)";

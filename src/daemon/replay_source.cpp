@@ -16,15 +16,7 @@ bool ReplaySource::open(Engine& engine, const ReplayConfig& config, std::unique_
   std::unique_ptr<ReplaySource> s(new ReplaySource(config));
   if (!shard::load_capture(config.capture, &s->capture_, error)) return false;
   stack::Config sc = config.stack;
-  for (const std::string& text : config.local) {
-    stack::Prefix p;
-    if (!stack::parse_prefix(text, &p)) {
-      *error = "local address '" + text + "' is not an address or prefix";
-      return false;
-    }
-    sc.local.add(p);
-    s->status_.local.push_back(stack::format_prefix(p));
-  }
+  if (!stack::add_prefixes(config.local, &sc.local, &s->status_.local, error)) return false;
   if (config.local.empty()) shard::busiest_addresses(s->capture_, &sc.local, &s->status_.local);
   const uint32_t n = std::max<uint32_t>(1, config.workers);
   std::vector<stack::Observer*> observers;

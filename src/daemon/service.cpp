@@ -6,7 +6,7 @@
 
 #include "daemon/event_json.hpp"
 #include "daemon/persistence.hpp"
-#include "daemon/live_status_json.hpp"
+#include "daemon/data_path_json.hpp"
 #include "daemon/replay_source.hpp"
 #include "live/live_source.hpp"
 #include "explain/explain.hpp"
@@ -319,14 +319,10 @@ bool Service::monitor(Session& s, const std::string& method, const json& params,
   if (hub != nullptr) (*result)["events"] = hub_stats(hub->stats());
   if (dataPath_.replay != nullptr) {
     const ReplayStatus r = dataPath_.replay->status();
-    json c = {{"packets", r.counters.packets}, {"bytes", r.counters.bytes}};
-    for (size_t v = 0; v < std::size(r.counters.verdicts); ++v) {
-      c[stack::verdict_name(static_cast<stack::Verdict>(v))] = r.counters.verdicts[v];
-    }
     (*result)["replay"] = {{"capture", r.capture},   {"framesPerRound", r.framesPerRound},
                            {"roundsDone", r.roundsDone}, {"framesDone", r.framesDone},
                            {"running", r.running},   {"local", r.local},
-                           {"counters", std::move(c)}};
+                           {"counters", stack_counters_json(r.counters)}};
   }
   if (dataPath_.live != nullptr) (*result)["live"] = live_status_json(dataPath_.live->status());
   return true;

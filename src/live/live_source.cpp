@@ -214,7 +214,8 @@ struct LiveSource::Worker final : events::Recorder {
   }
 
   // The batch's verdicts: runs of accepts as one batch verdict when nothing
-  // older is kept in the queue, the rest one by one; all in one send.
+  // older is kept in the queue, the rest one by one (run() sends them all,
+  // with the expired holds', in one flush).
   void answer(const QueuedPacket* pkts, size_t n) noexcept {
     size_t runStart = 0, runLength = 0;
     auto end_run = [&] {
@@ -237,7 +238,6 @@ struct LiveSource::Worker final : events::Recorder {
       if (decisions_[i] == Decision::DROP) queue_->verdict(pkts[i].id, kVerdictDrop);
     }
     end_run();
-    queue_->flush();
   }
 
   void snapshot(uint64_t now, bool force) {
@@ -319,15 +319,7 @@ bool LiveSource::open(Engine& engine, const LiveConfig& config, std::unique_ptr<
     *error = "cannot read the interfaces' addresses";
     return false;
   }
-  for (const std::string& text : c.local) {
-    stack::Prefix p;
-    if (!stack::parse_prefix(text, &p)) {
-      *error = "local address '" + text + "' is not an address or prefix";
-      return false;
-    }
-    sc.local.add(p);
-    s->local_.push_back(stack::format_prefix(p));
-  }
+  if (!stack::add_prefixes(c.local, &sc.local, &s->local_, error)) return false;
   s->tun_ = Injector::open_inbound(kInjectInterface, error);
   if (s->tun_ < 0) return false;
   c.rules.injectInterface = kInjectInterface;
@@ -338,6 +330,7 @@ bool LiveSource::open(Engine& engine, const LiveConfig& config, std::unique_ptr<
     QueueConfig qc = c.queue;
     qc.number = static_cast<uint16_t>(c.rules.firstQueue + i);
     if (!Queue::open(qc, &w->queue_, error)) return false;
+    w->published_.queue = qc.number;  // (status before the worker's first snapshot)
     if (!w->injector_.open(c.rules.mark, error)) return false;
     w->injector_.set_inbound(s->tun_);
     if (c.lookupProcesses && !w->lookup_.open(error)) return false;
@@ -387,9 +380,7 @@ LiveStatus LiveSource::status() const {
   if (rules_ != nullptr) s.rules = rules_->rules();
   for (const auto& w : workers_) {
     std::lock_guard lock(w->statusMutex_);
-    WorkerStatus ws = w->published_;
-    ws.queue = w->queue_->number();
-    s.workers.push_back(ws);
+    s.workers.push_back(w->published_);
     shard::operator+=(s.counters, w->counters_);
   }
   return s;

@@ -102,7 +102,7 @@ Ruleset::Ruleset(const RulesetConfig& config) : config_(config) {}
 
 Ruleset::~Ruleset() { remove(); }
 
-std::string Ruleset::script(int family) const {
+std::string Ruleset::script() const {
   std::string queue;
   if (config_.queues <= 1) {
     queue = "-j NFQUEUE --queue-num " + std::to_string(config_.firstQueue);
@@ -131,7 +131,6 @@ std::string Ruleset::script(int family) const {
   }
   for (const Hook& h : hooks) s += std::string("-I ") + h.builtin + " 1 -j " + h.chain + "\n";
   s += "COMMIT\n";
-  (void)family;  // the same rules for both families
   return s;
 }
 
@@ -160,7 +159,7 @@ bool Ruleset::install(std::string* error) {
         ok = false;
         break;
       }
-      const CommandResult r = run_command({t.restore, "-w", "--noflush"}, script(family));
+      const CommandResult r = run_command({t.restore, "-w", "--noflush"}, script());
       if (r.exitCode != 0) {
         why += t.restore + ": " + r.output;
         ok = false;

@@ -70,8 +70,8 @@ class Ruleset {
   bool installed() const noexcept { return installed_; }
   // The backend in use ("nft" or "legacy"; empty before install()).
   const std::string& backend() const noexcept { return backend_; }
-  // The iptables-restore input for a family (4 or 6).
-  std::string script(int family) const;
+  // The iptables-restore input (the same rules for IPv4 and IPv6).
+  std::string script() const;
   // openwfp's rules as the kernel holds them now (for `show state`).
   std::vector<InstalledRule> rules() const;
 

@@ -337,4 +337,23 @@ bool from_json(const json& j, std::string_view path, Filter* out, ObjectError* e
   return true;
 }
 
+bool add_requests(const Policy& policy, std::vector<AddRequest>* out, std::string* error) {
+  out->clear();
+  for (size_t i = 0; i < policy.providers.size(); ++i)
+    out->push_back({"provider", to_json(policy.providers[i]), "/providers/" + std::to_string(i)});
+  for (size_t i = 0; i < policy.sublayers.size(); ++i)
+    out->push_back({"sublayer", to_json(policy.sublayers[i]), "/sublayers/" + std::to_string(i)});
+  for (const Callout& c : policy.callouts) out->push_back({"callout", to_json(c), "callout '" + c.name + "'"});
+  for (size_t i = 0; i < policy.filters.size(); ++i) {
+    AddRequest r{"filter", nlohmann::json(), policy.filterPaths[i]};
+    ObjectError e;
+    if (!to_json(policy.filters[i], &r.object, &e)) {
+      *error = r.where + e.field + ": " + e.message;
+      return false;
+    }
+    out->push_back(std::move(r));
+  }
+  return true;
+}
+
 }  // namespace openwfp::policy

@@ -22,8 +22,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "openwfp/objects.hpp"
+#include "openwfp/policy.hpp"
 #include "openwfp/status.hpp"
 
 namespace openwfp::policy {
@@ -43,6 +45,19 @@ nlohmann::json to_json(const Sublayer& sublayer);
 nlohmann::json to_json(const Callout& callout);
 // False (with `error`) only for a condition value no policy can write.
 bool to_json(const Filter& filter, nlohmann::json* out, ObjectError* error);
+
+// A policy's objects as the management API adds them (`<kind>.add` with
+// `{ "<kind>": object }`), in the order they must go in: providers,
+// sublayers, callouts, filters; `where` names each in the file, for errors.
+// wfpctl apply and wfpd --policy send these in one transaction.
+struct AddRequest {
+  const char* kind;  // "provider", "sublayer", "callout", "filter"
+  nlohmann::json object;
+  std::string where;
+};
+// False with `error` ("<where><field>: <message>") for a filter whose
+// condition value no policy can write.
+bool add_requests(const Policy& policy, std::vector<AddRequest>* out, std::string* error);
 
 bool from_json(const nlohmann::json& j, std::string_view path, Provider* out, ObjectError* error);
 bool from_json(const nlohmann::json& j, std::string_view path, Sublayer* out, ObjectError* error);

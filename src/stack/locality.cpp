@@ -84,4 +84,18 @@ bool is_loopback_v6(const ByteArray16& a) noexcept {
   return a.byteArray16[15] == 1;
 }
 
+bool add_prefixes(const std::vector<std::string>& texts, Locality* into, std::vector<std::string>* names,
+                  std::string* error) {
+  for (const std::string& text : texts) {
+    Prefix p;
+    if (!parse_prefix(text, &p)) {
+      *error = "local address '" + text + "' is not an address or prefix";
+      return false;
+    }
+    into->add(p);
+    if (names != nullptr) names->push_back(format_prefix(p));
+  }
+  return true;
+}
+
 }  // namespace openwfp::stack

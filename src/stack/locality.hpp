@@ -21,6 +21,13 @@ struct Prefix {
 bool parse_prefix(std::string_view text, Prefix* out);
 std::string format_prefix(const Prefix& p);
 
+class Locality;
+// Adds each of `texts` (a prefix or an address) to `into`, and its
+// canonical text to `names` (when given). False with `error` naming the
+// first that is neither; those before it are added.
+bool add_prefixes(const std::vector<std::string>& texts, Locality* into, std::vector<std::string>* names,
+                  std::string* error);
+
 class Locality {
  public:
   void add(const Prefix& p) { prefixes_.push_back(p); }

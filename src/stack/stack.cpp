@@ -2013,27 +2013,35 @@ struct Stack::Impl final : runtime::Host {
       --counters.verdicts[static_cast<size_t>(Verdict::BLOCK)];
       r.verdict = Verdict::ABSORBED;
       ++counters.verdicts[static_cast<size_t>(Verdict::ABSORBED)];
-      absorbedBy_ = AbsorbedBy::CALLOUT;
     }
     if (r.verdict == Verdict::ABSORBED) r.absorbedBy = absorbedBy_ == AbsorbedBy::NONE ? AbsorbedBy::CALLOUT : absorbedBy_;
     release_packet();
-    // DPCs queued while the packet was classified run now, after it; then
-    // what they (or classifyFn) injected.
-    if (bound.bound()) counters.dpcsRun += worker.drain_dpcs();
+    run_deferred(bound.bound());
+    return r;
+  }
+
+  // Time moves on to `ts`: pends, idle flows and fragments time out.
+  void advance_to(uint64_t ts) noexcept {
+    if (ts > now) now = ts;
+    expire_pends(false);
+    flows.expire(now);
+    defrag.expire(now);
+  }
+
+  // After a packet (or a tick): DPCs queued meanwhile run, then what they
+  // (or classifyFn) injected, then the flows due to end.
+  void run_deferred(bool bound) noexcept {
+    if (bound) counters.dpcsRun += worker.drain_dpcs();
     run_injections();
     run_inject_completions();
     end_flows_after_packet();
-    return r;
   }
 
   Result process_packet(uint64_t ts, uint32_t link_type, const uint8_t* frame, uint32_t caplen, uint32_t wirelen,
                         const Predecoded* pre) noexcept {
-    if (ts > now) now = ts;
-    expire_pends(false);
+    advance_to(ts);
     ++counters.packets;
     counters.bytes += caplen;
-    flows.expire(now);
-    defrag.expire(now);
     Result r;
     decode::DecodedPacket decoded;
     if (!decode::link_type_supported(link_type)) {
@@ -2106,15 +2114,9 @@ void Stack::tick(uint64_t timestamp_us) noexcept {
   i.owner.store(std::this_thread::get_id(), std::memory_order_relaxed);
   dispatch::WorkerThreadScope bound(i.worker);
   runtime::CurrentHostScope current(impl_.get());
-  if (timestamp_us > i.now) i.now = timestamp_us;
   i.run_foreign_calls();
-  i.expire_pends(false);
-  i.flows.expire(i.now);
-  i.defrag.expire(i.now);
-  if (bound.bound()) i.counters.dpcsRun += i.worker.drain_dpcs();
-  i.run_injections();
-  i.run_inject_completions();
-  i.end_flows_after_packet();
+  i.advance_to(timestamp_us);
+  i.run_deferred(bound.bound());
 }
 
 void Stack::finish() noexcept {

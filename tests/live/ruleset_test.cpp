@@ -12,7 +12,7 @@ bool has(const std::string& text, const std::string& line) { return text.find(li
 
 TEST(Ruleset, OneQueueFailOpenSkipsMarkedAndLoopbackPackets) {
   RulesetConfig c;
-  const std::string s = Ruleset(c).script(4);
+  const std::string s = Ruleset(c).script();
   EXPECT_TRUE(s.starts_with("*mangle\n")) << s;
   EXPECT_TRUE(s.ends_with("COMMIT\n")) << s;
   EXPECT_TRUE(has(s, ":OPENWFP_INPUT - [0:0]")) << s;
@@ -36,7 +36,7 @@ TEST(Ruleset, WorkersBalanceOverTheirQueuesAndFailClosedHasNoBypass) {
   c.mark = 0x100;
   c.loopback = true;
   c.forward = false;
-  const std::string s = Ruleset(c).script(6);
+  const std::string s = Ruleset(c).script();
   EXPECT_TRUE(has(s, "-A OPENWFP_INPUT -j NFQUEUE --queue-balance 10:13")) << s;
   EXPECT_EQ(s.find("--queue-bypass"), std::string::npos) << s;
   EXPECT_TRUE(has(s, "-A OPENWFP_OUTPUT -m mark --mark 0x100/0x100 -j RETURN")) << s;

@@ -90,29 +90,14 @@ int run_apply(const ManageOptions& o) {
   std::string error;
   json r;
   if (!open(o, &c, &error)) return fail(error);
+  std::vector<openwfp::policy::AddRequest> adds;
+  if (!openwfp::policy::add_requests(pol, &adds, &error)) return fail(o.policy + ": " + error + " (nothing was applied)");
   if (!c.call("transaction.begin", json::object(), &r, &error)) return fail(error);
   // One transaction: the first refusal aborts it and nothing changes.
-  auto add = [&](const char* kind, const json& object, const std::string& where) {
-    if (c.call(std::string(kind) + ".add", {{kind, object}}, &r, &error)) return true;
-    error = o.policy + ": " + where + ": " + error;
-    return false;
-  };
   bool ok = true;
-  for (size_t i = 0; ok && i < pol.providers.size(); ++i)
-    ok = add("provider", openwfp::policy::to_json(pol.providers[i]), "/providers/" + std::to_string(i));
-  for (size_t i = 0; ok && i < pol.sublayers.size(); ++i)
-    ok = add("sublayer", openwfp::policy::to_json(pol.sublayers[i]), "/sublayers/" + std::to_string(i));
-  for (size_t i = 0; ok && i < pol.callouts.size(); ++i)
-    ok = add("callout", openwfp::policy::to_json(pol.callouts[i]), "callout '" + pol.callouts[i].name + "'");
-  for (size_t i = 0; ok && i < pol.filters.size(); ++i) {
-    json j;
-    openwfp::policy::ObjectError e;
-    if (!openwfp::policy::to_json(pol.filters[i], &j, &e)) {
-      error = o.policy + ": " + pol.filterPaths[i] + e.field + ": " + e.message;
-      ok = false;
-      break;
-    }
-    ok = add("filter", j, pol.filterPaths[i]);
+  for (size_t i = 0; ok && i < adds.size(); ++i) {
+    ok = c.call(std::string(adds[i].kind) + ".add", {{adds[i].kind, adds[i].object}}, &r, &error);
+    if (!ok) error = o.policy + ": " + adds[i].where + ": " + error;
   }
   if (!ok) {
     std::string ignored;

@@ -1,10 +1,18 @@
-#include "daemon/live_status_json.hpp"
+#include "daemon/data_path_json.hpp"
 
 #include <iterator>
 
 namespace openwfp::daemon {
 
 using nlohmann::json;
+
+json stack_counters_json(const stack::Counters& counters) {
+  json c = {{"packets", counters.packets}, {"bytes", counters.bytes}};
+  for (size_t v = 0; v < std::size(counters.verdicts); ++v) {
+    c[stack::verdict_name(static_cast<stack::Verdict>(v))] = counters.verdicts[v];
+  }
+  return c;
+}
 
 json live_status_json(const live::LiveStatus& s) {
   json rules = json::array();
@@ -39,13 +47,9 @@ json live_status_json(const live::LiveStatus& s) {
                         {"ownersFull", w.processes.ownersFull},
                         {"diagErrors", w.processes.diagErrors}}}});
   }
-  json c = {{"packets", s.counters.packets}, {"bytes", s.counters.bytes}};
-  for (size_t v = 0; v < std::size(s.counters.verdicts); ++v) {
-    c[stack::verdict_name(static_cast<stack::Verdict>(v))] = s.counters.verdicts[v];
-  }
   return {{"running", s.running}, {"backend", s.backend},     {"failMode", live::fail_mode_name(s.failMode)},
           {"local", s.local},     {"rules", std::move(rules)}, {"queues", std::move(queues)},
-          {"counters", std::move(c)}};
+          {"counters", stack_counters_json(s.counters)}};
 }
 
 }  // namespace openwfp::daemon
