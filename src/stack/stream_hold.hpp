@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 namespace openwfp::stack {
@@ -27,7 +28,11 @@ struct StreamHoldStats {
 class StreamHoldPool {
  public:
   StreamHoldPool(uint32_t buffers, uint32_t bytesPerBuffer)
-      : bytes_(static_cast<size_t>(buffers) * bytesPerBuffer), used_(buffers, 0), next_(buffers, kNoHold) {
+      // Not zeroed: a buffer's bytes are read only up to what was appended,
+      // and untouched pages of a large pool cost no memory.
+      : bytes_(std::make_unique_for_overwrite<uint8_t[]>(static_cast<size_t>(buffers) * bytesPerBuffer)),
+        used_(buffers, 0),
+        next_(buffers, kNoHold) {
     stats_.buffers = buffers;
     stats_.bytesPerBuffer = bytesPerBuffer;
     for (uint32_t i = buffers; i-- > 0;) {
@@ -71,14 +76,14 @@ class StreamHoldPool {
     std::memmove(data_of(i), data_of(i) + n, used_[i] - n);
     used_[i] -= n;
   }
-  uint8_t* data_of(uint32_t i) noexcept { return bytes_.data() + static_cast<size_t>(i) * stats_.bytesPerBuffer; }
+  uint8_t* data_of(uint32_t i) noexcept { return bytes_.get() + static_cast<size_t>(i) * stats_.bytesPerBuffer; }
   uint32_t size(uint32_t i) const noexcept { return used_[i]; }
   bool full(uint32_t i) const noexcept { return used_[i] == stats_.bytesPerBuffer; }
   void note_limit_reached() noexcept { ++stats_.limitReached; }
   const StreamHoldStats& stats() const noexcept { return stats_; }
 
  private:
-  std::vector<uint8_t> bytes_;
+  std::unique_ptr<uint8_t[]> bytes_;
   std::vector<uint32_t> used_;
   std::vector<uint32_t> next_;
   uint32_t free_ = kNoHold;

@@ -87,6 +87,12 @@ stack::Config corpus_config(const Capture& c) {
   config.stream.maxHeldBytesTotal = 8u << 20;
   config.defrag.maxDatagrams = 512;
   config.defrag.maxBytes = 8u << 20;
+  config.packetBuffers = 16;
+  config.streamBuffers = 64;
+  config.streamHoldBuffers = 64;
+  config.maxRewrittenConnections = 4;
+  config.maxFlowContexts = 1024;
+  config.maxPends = 64;
   return config;
 }
 
