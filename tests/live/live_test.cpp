@@ -130,21 +130,21 @@ TEST_F(LiveHosts, BlocksAndPermitsTcpAndUdpByPortAndAddressOverIpv4AndIpv6) {
   ASSERT_NE(d, nullptr);
   // Inbound to the filtered host.
   EXPECT_EQ(client([] { return udp_ok(kHost4, 9998); }), 0);
-  EXPECT_EQ(client([] { return udp_ok(kHost4, 9999); }), 1);
+  EXPECT_EQ(client([] { return udp_ok(kHost4, 9999, "hello", kBlockedWaitMs); }), 1);
   EXPECT_EQ(client([] { return tcp_ok(kHost4, 8080); }), 0);
-  EXPECT_EQ(client([] { return tcp_ok(kHost4, 8081); }), 1);
+  EXPECT_EQ(client([] { return tcp_ok(kHost4, 8081, "hello", kBlockedWaitMs); }), 1);
   EXPECT_EQ(client([] { return udp_ok(kHost6, 9998); }), 0);
-  EXPECT_EQ(client([] { return udp_ok(kHost6, 9999); }), 1);
+  EXPECT_EQ(client([] { return udp_ok(kHost6, 9999, "hello", kBlockedWaitMs); }), 1);
   EXPECT_EQ(client([] { return tcp_ok(kHost6, 8080); }), 0);
-  EXPECT_EQ(client([] { return tcp_ok(kHost6, 8081); }), 1);
+  EXPECT_EQ(client([] { return tcp_ok(kHost6, 8081, "hello", kBlockedWaitMs); }), 1);
   // Outbound from it.
   EXPECT_EQ(host([] { return tcp_ok(kClient4, 8080); }), 0);
-  EXPECT_EQ(host([] { return tcp_ok(kClient4, 8082); }), 1);
+  EXPECT_EQ(host([] { return tcp_ok(kClient4, 8082, "hello", kBlockedWaitMs); }), 1);
   EXPECT_EQ(host([] { return udp_ok(kClient4, 9998); }), 0);
-  EXPECT_EQ(host([] { return udp_ok(kClient4, 9997); }), 1);
-  EXPECT_EQ(host([] { return tcp_ok(kClient4b, 8080); }), 1);  // by address
+  EXPECT_EQ(host([] { return udp_ok(kClient4, 9997, "hello", kBlockedWaitMs); }), 1);
+  EXPECT_EQ(host([] { return tcp_ok(kClient4b, 8080, "hello", kBlockedWaitMs); }), 1);  // by address
   EXPECT_EQ(host([] { return tcp_ok(kClient6, 8080); }), 0);
-  EXPECT_EQ(host([] { return tcp_ok(kClient6, 8082); }), 1);
+  EXPECT_EQ(host([] { return tcp_ok(kClient6, 8082, "hello", kBlockedWaitMs); }), 1);
 
   Client c(d->socket());
   // Every blocking filter counted its blocks; drops are net events.
@@ -187,7 +187,7 @@ TEST_F(LiveHosts, FailOpenPassesAndFailClosedDropsWhenKilledAndARestartCleansUp)
   ASSERT_NE(d, nullptr);
   const size_t installed = rule_count(host_->name());
   EXPECT_GT(installed, 0u);
-  EXPECT_EQ(client([] { return udp_ok(kHost4, 9999); }), 1);
+  EXPECT_EQ(client([] { return udp_ok(kHost4, 9999, "hello", kBlockedWaitMs); }), 1);
   // Killed, fail-open: the rules stay, but traffic passes without the policy.
   d->kill(SIGKILL);
   EXPECT_EQ(rule_count(host_->name()), installed);
@@ -199,15 +199,15 @@ TEST_F(LiveHosts, FailOpenPassesAndFailClosedDropsWhenKilledAndARestartCleansUp)
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(rule_count(host_->name()), installed);
   EXPECT_EQ(client([] { return udp_ok(kHost4, 9998); }), 0);
-  EXPECT_EQ(client([] { return udp_ok(kHost4, 9999); }), 1);
+  EXPECT_EQ(client([] { return udp_ok(kHost4, 9999, "hello", kBlockedWaitMs); }), 1);
   {
     Client c(d->socket());
     EXPECT_EQ(c.result("daemon.status")["live"]["failMode"], "closed");
   }
   // Killed, fail-closed: nothing passes until wfpd is back or its rules go.
   d->kill(SIGKILL);
-  EXPECT_EQ(client([] { return udp_ok(kHost4, 9998); }), 1);
-  EXPECT_EQ(client([] { return tcp_ok(kHost4, 8080); }), 1);
+  EXPECT_EQ(client([] { return udp_ok(kHost4, 9998, "hello", kBlockedWaitMs); }), 1);
+  EXPECT_EQ(client([] { return tcp_ok(kHost4, 8080, "hello", kBlockedWaitMs); }), 1);
   d = start_wfpd(policy);
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(client([] { return udp_ok(kHost4, 9998); }), 0);
@@ -228,13 +228,13 @@ TEST_F(LiveHosts, FiltersMatchTheApplicationPathAndTheUser) {
   ASSERT_NE(d, nullptr);
   // This test's own process connects; bash does not; nor does uid 4242.
   EXPECT_EQ(host([] { return tcp_ok(kClient4, 8080); }), 0);
-  const std::string viaBash = "timeout 3 bash -c 'exec 3<>/dev/tcp/" + std::string(kClient4) + "/8080' 2>/dev/null";
+  const std::string viaBash = "timeout 1 bash -c 'exec 3<>/dev/tcp/" + std::string(kClient4) + "/8080' 2>/dev/null";
   EXPECT_FALSE(host_->run(viaBash));
   EXPECT_TRUE(host_->run("timeout 3 bash -c 'exec 3<>/dev/udp/" + std::string(kClient4) + "/9998' 2>/dev/null"))
       << "a UDP socket is opened without a packet";
   EXPECT_EQ(host([] {
               if (::setgid(4242) != 0 || ::setuid(4242) != 0) return 2;
-              return tcp_ok(kClient4, 8080);
+              return tcp_ok(kClient4, 8080, "hello", kBlockedWaitMs);
             }),
             1);
   EXPECT_EQ(host([] {
@@ -302,9 +302,9 @@ TEST(LiveForward, ForwardedTrafficIsClassifiedAtIpforward) {
   Daemon d(dir.file(""), {"--live", "--policy", dir.file("policy.json")});
   d.in_netns(r.name());
   ASSERT_TRUE(d.start());
-  EXPECT_EQ(in_netns(a.name(), [] { return tcp_ok("10.232.2.1", 8080); }), 1);
-  EXPECT_EQ(in_netns(a.name(), [] { return udp_ok("10.232.2.1", 9998); }), 1);
-  EXPECT_EQ(in_netns(a.name(), [] { return tcp_ok("fd00:232:2::1", 8080); }), 1);
+  EXPECT_EQ(in_netns(a.name(), [] { return tcp_ok("10.232.2.1", 8080, "hello", kBlockedWaitMs); }), 1);
+  EXPECT_EQ(in_netns(a.name(), [] { return udp_ok("10.232.2.1", 9998, "hello", kBlockedWaitMs); }), 1);
+  EXPECT_EQ(in_netns(a.name(), [] { return tcp_ok("fd00:232:2::1", 8080, "hello", kBlockedWaitMs); }), 1);
   // The router itself still reaches b: its own traffic is not forwarded.
   EXPECT_EQ(in_netns(r.name(), [] { return tcp_ok("10.232.2.1", 8080); }), 0);
   Client c(d.socket());
@@ -336,7 +336,7 @@ TEST_F(LiveHosts, APendedAleDecisionHoldsTheConnectionUntilItIsCompleted) {
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(host([] { return tcp_ok(kClient4, 8080); }), 0);
   EXPECT_EQ(host([] { return tcp_ok(kClient6, 8080); }), 0);
-  EXPECT_EQ(host([] { return tcp_ok(kClient4, 8082); }), 1);
+  EXPECT_EQ(host([] { return tcp_ok(kClient4, 8082, "hello", kBlockedWaitMs); }), 1);
   EXPECT_EQ(client([] { return tcp_ok(kHost4, 8080); }), 0);
   EXPECT_EQ(host([] { return udp_ok(kClient4, 9998); }), 0);
   Client c(d->socket());

@@ -269,11 +269,18 @@ inline std::string udp_exchange(const std::string& host, uint16_t port, const st
 }
 
 // 0 when the exchange came back as the echo of `message`, 1 otherwise (for in_netns).
-inline int tcp_ok(const std::string& host, uint16_t port, const std::string& message = "hello") {
-  return tcp_exchange(host, port, message) == "echo:" + message ? 0 : 1;
+inline int tcp_ok(const std::string& host, uint16_t port, const std::string& message = "hello",
+                  int timeoutMs = 2500) {
+  return tcp_exchange(host, port, message, timeoutMs) == "echo:" + message ? 0 : 1;
 }
-inline int udp_ok(const std::string& host, uint16_t port, const std::string& message = "hello") {
-  return udp_exchange(host, port, message) == "echo:" + message ? 0 : 1;
+inline int udp_ok(const std::string& host, uint16_t port, const std::string& message = "hello",
+                  int timeoutMs = 2000) {
+  return udp_exchange(host, port, message, timeoutMs) == "echo:" + message ? 0 : 1;
 }
+
+// How long a check that expects no answer waits: a permitted exchange
+// between two namespaces answers within milliseconds, even under the
+// sanitizers, and each permitted case is checked with the long timeout.
+inline constexpr int kBlockedWaitMs = 700;
 
 }  // namespace openwfp::live::test
