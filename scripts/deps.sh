@@ -19,7 +19,7 @@ packages=(
   python3
   libhyperscan-dev tshark
   libsqlite3-dev
-  libnetfilter-queue-dev libmnl-dev iptables iproute2
+  libnetfilter-queue-dev libmnl-dev iptables iproute2 libbpf-dev
 )
 peer_packages=(libdpdk-dev)
 peers="${OPENWFP_PEERS:-0}"

@@ -47,9 +47,36 @@ json live_status_json(const live::LiveStatus& s) {
                         {"ownersFull", w.processes.ownersFull},
                         {"diagErrors", w.processes.diagErrors}}}});
   }
-  return {{"running", s.running}, {"backend", s.backend},     {"failMode", live::fail_mode_name(s.failMode)},
-          {"local", s.local},     {"rules", std::move(rules)}, {"queues", std::move(queues)},
-          {"counters", stack_counters_json(s.counters)}};
+  json out = {{"running", s.running}, {"backend", s.backend},     {"failMode", live::fail_mode_name(s.failMode)},
+              {"local", s.local},     {"rules", std::move(rules)}, {"queues", std::move(queues)},
+              {"counters", stack_counters_json(s.counters)}};
+  if (s.ebpf) out["ebpf"] = kernel_authorizer_json(s.authorizer);
+  return out;
+}
+
+json kernel_authorizer_json(const live::KernelAuthorizerStatus& s) {
+  json layers = json::array();
+  for (const live::KernelLayerStatus& l : s.layers) {
+    json layer = {{"layer", l.layer}, {"decided", l.decided}, {"rules", l.rules}};
+    if (!l.decided) layer["reason"] = l.reason;
+    layers.push_back(std::move(layer));
+  }
+  const auto& c = s.counters;
+  return {{"cgroup", s.cgroup},
+          {"generation", s.generation},
+          {"publishes", s.publishes},
+          {"layers", std::move(layers)},
+          {"apps", s.apps},
+          {"appsResolved", s.appsResolved},
+          {"counters",
+           {{"evaluated", c[OWFP_STAT_EVALUATED]},
+            {"permitted", c[OWFP_STAT_PERMITTED]},
+            {"blocked", c[OWFP_STAT_BLOCKED]},
+            {"deferred", c[OWFP_STAT_DEFERRED]},
+            {"otherNamespace", c[OWFP_STAT_OTHER_NETNS]},
+            {"noExecutable", c[OWFP_STAT_NO_APP]},
+            {"eventsLost", c[OWFP_STAT_EVENTS_LOST] + s.eventsDropped},
+            {"events", s.events}}}};
 }
 
 }  // namespace openwfp::daemon

@@ -11,5 +11,7 @@ namespace openwfp::daemon {
 
 nlohmann::json stack_counters_json(const stack::Counters& counters);
 nlohmann::json live_status_json(const live::LiveStatus& status);
+// The kernel's connect and bind authorization (wfpd --live --ebpf).
+nlohmann::json kernel_authorizer_json(const live::KernelAuthorizerStatus& status);
 
 }  // namespace openwfp::daemon

@@ -336,6 +336,11 @@ bool LiveSource::open(Engine& engine, const LiveConfig& config, std::unique_ptr<
     if (c.lookupProcesses && !w->lookup_.open(error)) return false;
     s->workers_.push_back(std::move(w));
   }
+  if (c.ebpf) {
+    KernelAuthorizerConfig ac = c.authorizer;
+    ac.recorder = c.recorder;
+    if (!KernelAuthorizer::open(engine, ac, &s->authorizer_, error)) return false;
+  }
   s->rules_ = std::make_unique<Ruleset>(c.rules);
   if (!s->rules_->install(error)) return false;
   *out = std::move(s);
@@ -351,6 +356,7 @@ LiveSource::~LiveSource() {
 std::vector<events::Recorder*> LiveSource::recorders() {
   std::vector<events::Recorder*> out;
   for (auto& w : workers_) out.push_back(w.get());
+  if (authorizer_ != nullptr) out.push_back(authorizer_->recorder());
   return out;
 }
 
@@ -361,10 +367,12 @@ void LiveSource::start() {
     Worker* worker = w.get();
     worker->thread_ = std::thread([this, worker] { worker->run(stopping_); });
   }
+  if (authorizer_ != nullptr) authorizer_->start();
 }
 
 void LiveSource::stop() {
   if (rules_ != nullptr) rules_->remove();
+  if (authorizer_ != nullptr) authorizer_->stop();
   stopping_.store(true, std::memory_order_release);
   for (auto& w : workers_) {
     if (w->thread_.joinable()) w->thread_.join();
@@ -383,6 +391,8 @@ LiveStatus LiveSource::status() const {
     s.workers.push_back(w->published_);
     shard::operator+=(s.counters, w->counters_);
   }
+  s.ebpf = authorizer_ != nullptr;
+  if (authorizer_ != nullptr) s.authorizer = authorizer_->status();
   return s;
 }
 

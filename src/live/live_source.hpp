@@ -36,6 +36,7 @@
 
 #include "events/recorder.hpp"
 #include "live/injector.hpp"
+#include "live/kernel_authorizer.hpp"
 #include "live/nfqueue.hpp"
 #include "live/process_lookup.hpp"
 #include "live/ruleset.hpp"
@@ -54,6 +55,10 @@ struct LiveConfig {
   std::vector<std::string> local;  // prefixes besides the interfaces' addresses
   bool lookupProcesses = true;     // ALE_APP_ID, ALE_USER_ID and the process metadata from sock_diag and /proc
   ProcessLookupConfig processes;
+  // ALE_AUTH_CONNECT and ALE_RESOURCE_ASSIGNMENT also decided in the kernel,
+  // at connect, send and bind (kernel_authorizer.hpp).
+  bool ebpf = false;
+  KernelAuthorizerConfig authorizer;
   events::RecorderConfig recorder;
   stack::Config stack;
 };
@@ -79,6 +84,8 @@ struct LiveStatus {
   std::vector<WorkerStatus> workers;
   std::vector<InstalledRule> rules;
   stack::Counters counters;  // summed over workers, as of their last batch
+  bool ebpf = false;         // the kernel's connect and bind authorization is attached
+  KernelAuthorizerStatus authorizer;
 };
 
 class LiveSource {
@@ -111,6 +118,7 @@ class LiveSource {
   std::atomic<bool> stopping_{false};
   bool started_ = false;
   int tun_ = -1;  // the inbound injection device (injector.hpp)
+  std::unique_ptr<KernelAuthorizer> authorizer_;
 };
 
 }  // namespace openwfp::live

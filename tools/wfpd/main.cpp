@@ -114,6 +114,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "nft", "legacy"}));
   app.add_option("--mark", liveConfig.rules.mark, "live: the packet mark (a bit) that injected packets carry and the rules skip (default 0x40000000)");
   app.add_flag("--queue-loopback", liveConfig.rules.loopback, "live: classify traffic on lo too");
+  app.add_flag("--ebpf", liveConfig.ebpf, "live: also decide ALE_AUTH_CONNECT and ALE_RESOURCE_ASSIGNMENT in the kernel, at connect, send and bind (cgroup eBPF programs; a refusal is EPERM)");
+  app.add_option("--cgroup", liveConfig.authorizer.cgroup, "live --ebpf: the cgroup v2 directory whose processes are judged (default: the cgroup v2 root, every process)");
   app.add_option("--max-queued", liveConfig.queue.maxQueued, "live: packets each queue holds in the kernel (default 4096)")->check(CLI::Range(16, 1 << 20));
   try {
     app.parse(argc, argv);
