@@ -453,3 +453,200 @@ TEST(LiveErrors, WithoutRootWfpdRefusesWithAClearMessageAndLeavesNothing) {
 
 }  // namespace
 }  // namespace openwfp::live::test
+
+namespace openwfp::live::test {
+namespace {
+
+// A cgroup v2 directory the test makes (and removes) for the processes the
+// kernel's authorization judges; children join it with join().
+class TestCgroup {
+ public:
+  TestCgroup() {
+    std::ifstream in("/proc/self/mounts");
+    std::string device, path, type, rest;
+    while (in >> device >> path >> type && std::getline(in, rest)) {
+      if (type == "cgroup2") {
+        path_ = path + "/openwfp-test-" + std::to_string(::getpid());
+        break;
+      }
+    }
+    if (!path_.empty() && ::mkdir(path_.c_str(), 0755) != 0) path_.clear();
+  }
+  ~TestCgroup() {
+    if (!path_.empty()) ::rmdir(path_.c_str());
+  }
+  bool ok() const { return !path_.empty(); }
+  const std::string& path() const { return path_; }
+  // Moves the calling process in (0 when it did).
+  int join() const {
+    std::ofstream procs(path_ + "/cgroup.procs");
+    procs << "0" << std::flush;
+    return procs.good() ? 0 : 1;
+  }
+
+ private:
+  std::string path_;
+};
+
+// The errno of a TCP connect (0: connected; ETIMEDOUT: no answer within
+// `timeoutMs`, as when the queue drops the SYN).
+int connect_errno(const std::string& host, uint16_t port, int timeoutMs) {
+  sockaddr_storage to{};
+  socklen_t len = 0;
+  if (!address(host, port, &to, &len)) return EINVAL;
+  const int fd = ::socket(to.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), len) != 0 && errno != EINPROGRESS) {
+    const int e = errno;
+    ::close(fd);
+    return e;
+  }
+  pollfd p{fd, POLLOUT, 0};
+  int error = ETIMEDOUT;
+  socklen_t elen = sizeof error;
+  if (::poll(&p, 1, timeoutMs) == 1) (void)::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &elen);
+  ::close(fd);
+  return error;
+}
+
+// The errno of an unconnected UDP send (0: sent).
+int sendto_errno(const std::string& host, uint16_t port) {
+  sockaddr_storage to{};
+  socklen_t len = 0;
+  if (!address(host, port, &to, &len)) return EINVAL;
+  const int fd = ::socket(to.ss_family, SOCK_DGRAM, 0);
+  const int e = ::sendto(fd, "x", 1, 0, reinterpret_cast<sockaddr*>(&to), len) == 1 ? 0 : errno;
+  ::close(fd);
+  return e;
+}
+
+// The errno of binding a TCP socket to a local port (0: bound).
+int bind_errno(uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in at{};
+  at.sin_family = AF_INET;
+  at.sin_port = htons(port);
+  const int e = ::bind(fd, reinterpret_cast<sockaddr*>(&at), sizeof at) == 0 ? 0 : errno;
+  ::close(fd);
+  return e;
+}
+
+// wfpd --live --ebpf: the host's connects, sends and binds are judged in the
+// kernel before any packet exists; the caller sees EPERM at once, and the
+// refusal is an event with the executable, pid and user. Only processes of
+// the given cgroup are judged; a layer the kernel cannot evaluate is left to
+// the queue; the programs go when wfpd stops or is killed.
+TEST_F(LiveHosts, TheKernelRefusesConnectsSendsAndBindsBeforeAnyPacket) {
+  TestCgroup cg;
+  if (!cg.ok()) GTEST_SKIP() << "no cgroup v2 hierarchy to make a test cgroup in";
+  char bash[PATH_MAX];
+  ASSERT_NE(::realpath("/bin/bash", bash), nullptr);
+  const std::string policy = R"({ "filters": [
+    { "name": "no tcp 8082", "layer": "ALE_AUTH_CONNECT_V4",
+      "conditions": [ { "field": "IP_PROTOCOL", "value": "tcp" }, { "field": "IP_REMOTE_PORT", "value": 8082 } ], "action": "BLOCK" },
+    { "name": "no udp 9997", "layer": "ALE_AUTH_CONNECT_V4",
+      "conditions": [ { "field": "IP_PROTOCOL", "value": "udp" }, { "field": "IP_REMOTE_PORT", "value": 9997 } ], "action": "BLOCK" },
+    { "name": "not to 10.231.0.3", "layer": "ALE_AUTH_CONNECT_V4",
+      "conditions": [ { "field": "IP_REMOTE_ADDRESS", "value": "10.231.0.3" } ], "action": "BLOCK" },
+    { "name": "bash may not connect", "layer": "ALE_AUTH_CONNECT_V4",
+      "conditions": [ { "field": "ALE_APP_ID", "value": ")" + std::string(bash) + R"(" } ], "action": "BLOCK" },
+    { "name": "uid 4242 may not connect", "layer": "ALE_AUTH_CONNECT_V4",
+      "conditions": [ { "field": "ALE_USER_ID", "value": "uid:4242" } ], "action": "BLOCK" },
+    { "name": "no port 7777", "layer": "ALE_RESOURCE_ASSIGNMENT_V4",
+      "conditions": [ { "field": "IP_PROTOCOL", "value": "tcp" }, { "field": "IP_LOCAL_PORT", "value": 7777 } ], "action": "BLOCK" },
+    { "name": "no tcp 8082 v6", "layer": "ALE_AUTH_CONNECT_V6",
+      "conditions": [ { "field": "IP_REMOTE_PORT", "value": 8082 } ], "action": "BLOCK" },
+    { "name": "v6 has a filter on the local port", "layer": "ALE_AUTH_CONNECT_V6",
+      "conditions": [ { "field": "IP_LOCAL_PORT", "value": 1 } ], "action": "BLOCK" } ] })";
+  auto d = start_wfpd(policy, {"--ebpf", "--cgroup", cg.path()});
+  ASSERT_NE(d, nullptr);
+  auto judged = [&](const std::function<int()>& fn) {
+    return host([&] { return cg.join() != 0 ? 200 : fn(); });
+  };
+  // Refused at the call, before any packet.
+  EXPECT_EQ(judged([] { return connect_errno(kClient4, 8080, 2500); }), 0);
+  EXPECT_EQ(judged([] { return connect_errno(kClient4, 8082, 2500); }), EPERM);
+  EXPECT_EQ(judged([] { return connect_errno(kClient4b, 8080, 2500); }), EPERM);
+  EXPECT_EQ(judged([] { return sendto_errno(kClient4, 9997); }), EPERM);
+  EXPECT_EQ(judged([] { return sendto_errno(kClient4, 9998); }), 0);
+  EXPECT_EQ(judged([] { return bind_errno(7777); }), EPERM);
+  EXPECT_EQ(judged([] { return bind_errno(7778); }), 0);
+  EXPECT_EQ(judged([] {
+              if (::setgid(4242) != 0 || ::setuid(4242) != 0) return 2;
+              return connect_errno(kClient4, 8080, 2500);
+            }),
+            EPERM);
+  EXPECT_EQ(judged([] {
+              if (::setgid(4343) != 0 || ::setuid(4343) != 0) return 2;
+              return connect_errno(kClient4, 8080, 2500);
+            }),
+            0);
+  // bash is refused by its executable.
+  const std::string out = dir_.file("bash.out");
+  EXPECT_EQ(judged([&] {
+              const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+              if (fd < 0 || ::dup2(fd, 2) != 2) return 101;
+              ::execl(bash, "bash", "-c", ("exec 3<>/dev/tcp/" + std::string(kClient4) + "/8080 || exit 7").c_str(),
+                      static_cast<char*>(nullptr));
+              return 100;
+            }),
+            7);
+  {
+    std::ifstream in(out);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("Operation not permitted"), std::string::npos) << text;
+  }
+  // IPv6 has a filter the kernel cannot see (the local port is not chosen
+  // at connect): the layer is the queue's, which drops the SYN instead.
+  EXPECT_EQ(judged([] { return connect_errno(kClient6, 8082, kBlockedWaitMs); }), ETIMEDOUT);
+  EXPECT_EQ(judged([] { return connect_errno(kClient6, 8080, 2500); }), 0);
+  // A process outside the cgroup meets the queue only.
+  EXPECT_EQ(host([] { return connect_errno(kClient4, 8082, kBlockedWaitMs); }), ETIMEDOUT);
+
+  Client c(d->socket());
+  const json live = c.result("daemon.status")["live"];
+  ASSERT_TRUE(live.contains("ebpf")) << live.dump();
+  const json& k = live["ebpf"];
+  EXPECT_EQ(k["cgroup"], cg.path());
+  for (const json& l : k["layers"]) {
+    EXPECT_EQ(l["decided"], l["layer"] != "ALE_AUTH_CONNECT_V6") << l.dump();
+  }
+  EXPECT_NE(k["layers"][1].value("reason", "").find("IP_LOCAL_PORT"), std::string::npos);
+  EXPECT_EQ(k["counters"]["blocked"], 6u) << k.dump();
+  EXPECT_GE(k["counters"]["deferred"].get<uint64_t>(), 2u);
+  // The refusals are events with the executable and the user.
+  bool bashSeen = false, userSeen = false, bindSeen = false;
+  for (int i = 0; i < 100 && !(bashSeen && userSeen && bindSeen); ++i) {
+    const json events = c.result("events.enum", {{"type", "CLASSIFY_DROP"}})["events"];
+    for (const json& e : events) {
+      if (e.value("application", "") == bash) bashSeen = true;
+      if (e.value("userId", 0) == 4242) userSeen = true;
+      if (e.value("layer", "") == "ALE_RESOURCE_ASSIGNMENT_V4" && e.value("localPort", 0) == 7777) bindSeen = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(bashSeen && userSeen && bindSeen)
+      << bashSeen << userSeen << bindSeen << " " << c.result("daemon.status")["live"]["ebpf"].dump() << "\n"
+      << c.result("events.enum", {{"type", "CLASSIFY_DROP"}}).dump();
+
+  // A filter added while running reaches the kernel.
+  c.result("filter.add", {{"filter", {{"name", "no 8080"}, {"layer", "ALE_AUTH_CONNECT_V4"},
+                                       {"conditions", json::array({{{"field", "IP_REMOTE_PORT"}, {"value", 8080}}})},
+                                       {"action", {{"type", "BLOCK"}}}}}});
+  int rc = 0;
+  for (int i = 0; i < 100 && (rc = judged([] { return connect_errno(kClient4, 8080, 2500); })) != EPERM; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(rc, EPERM);
+
+  // Stopped or killed, wfpd leaves no program behind.
+  EXPECT_EQ(d->kill(SIGTERM), 0);
+  EXPECT_EQ(judged([] { return connect_errno(kClient4, 8082, 2500); }), 0);
+  d = start_wfpd(policy, {"--ebpf", "--cgroup", cg.path()});
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(judged([] { return connect_errno(kClient4, 8082, 2500); }), EPERM);
+  d->kill(SIGKILL);
+  EXPECT_EQ(judged([] { return connect_errno(kClient4, 8082, 2500); }), 0);
+}
+
+}  // namespace
+}  // namespace openwfp::live::test
