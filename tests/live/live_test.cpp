@@ -628,6 +628,12 @@ TEST_F(LiveHosts, TheKernelRefusesConnectsSendsAndBindsBeforeAnyPacket) {
       << bashSeen << userSeen << bindSeen << " " << c.result("daemon.status")["live"]["ebpf"].dump() << "\n"
       << c.result("events.enum", {{"type", "CLASSIFY_DROP"}}).dump();
 
+  const auto state = openwfp::test::run_wfpctl("--socket " + d->socket() + " show state");
+  EXPECT_NE(state.out.find("kernel authorization (eBPF) on " + cg.path()), std::string::npos) << state.out;
+  EXPECT_NE(state.out.find("ALE_AUTH_CONNECT_V6          left to the queue: filter"), std::string::npos) << state.out;
+  const auto shown = openwfp::test::run_wfpctl("--socket " + d->socket() + " events");
+  EXPECT_NE(shown.out.find(std::string("app ") + bash), std::string::npos) << shown.out;
+
   // A filter added while running reaches the kernel.
   c.result("filter.add", {{"filter", {{"name", "no 8080"}, {"layer", "ALE_AUTH_CONNECT_V4"},
                                        {"conditions", json::array({{{"field", "IP_REMOTE_PORT"}, {"value", 8080}}})},

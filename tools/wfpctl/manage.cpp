@@ -78,6 +78,22 @@ void print_live(const json& live) {
   std::string local;
   for (const json& a : live["local"]) local += (local.empty() ? "" : ", ") + a.get<std::string>();
   std::printf("  local addresses: %s\n", local.c_str());
+  if (live.contains("ebpf")) {
+    const json& k = live["ebpf"];
+    const json& kc = k["counters"];
+    std::printf("  kernel authorization (eBPF) on %s, generation %llu: %llu judged, %llu permitted, %llu refused, "
+                "%llu left to the queue\n",
+                k.value("cgroup", std::string()).c_str(), u(k, "generation"), u(kc, "evaluated"), u(kc, "permitted"),
+                u(kc, "blocked"), u(kc, "deferred"));
+    for (const json& l : k["layers"]) {
+      const std::string name = l.value("layer", std::string());
+      if (l.value("decided", false)) {
+        std::printf("    %-28s in the kernel, %llu rules\n", name.c_str(), u(l, "rules"));
+      } else {
+        std::printf("    %-28s left to the queue: %s\n", name.c_str(), l.value("reason", std::string()).c_str());
+      }
+    }
+  }
 }
 
 }  // namespace

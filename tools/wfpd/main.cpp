@@ -242,6 +242,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "wfpd: live on NFQUEUE %u..%u (iptables-%s, fail-%s) with %u workers\n",
                  liveConfig.rules.firstQueue, liveConfig.rules.firstQueue + liveConfig.workers - 1, ls.backend.c_str(),
                  live::fail_mode_name(ls.failMode), liveConfig.workers);
+    if (ls.ebpf) {
+      std::string kernel;
+      for (const live::KernelLayerStatus& l : ls.authorizer.layers) {
+        kernel += (kernel.empty() ? "" : ", ") + l.layer + (l.decided ? "" : " (left to the queue: " + l.reason + ")");
+      }
+      std::fprintf(stderr, "wfpd: connects, sends and binds of %s judged in the kernel: %s\n",
+                   ls.authorizer.cgroup.c_str(), kernel.c_str());
+    }
     liveSource->start();
   }
 
