@@ -654,5 +654,21 @@ TEST_F(LiveHosts, TheKernelRefusesConnectsSendsAndBindsBeforeAnyPacket) {
   EXPECT_EQ(judged([] { return connect_errno(kClient4, 8082, 2500); }), 0);
 }
 
+// --ebpf on a directory that is not a cgroup v2 one: a clear error, and
+// nothing installed (no rules, no programs, no TUN device).
+TEST(LiveErrors, EbpfOnADirectoryThatIsNotACgroupRefusesAndLeavesNothing) {
+  if (!is_root()) GTEST_SKIP() << "live tests need root";
+  Netns ns(unique_name("e"));
+  ASSERT_TRUE(ns.ok());
+  store::test::TempDir dir;
+  const std::string cmd = "ip netns exec " + ns.name() + " " + OPENWFP_WFPD + " --live --ebpf --cgroup " +
+                          dir.file("") + " --socket " + dir.file("s.sock") + " --state-dir " + dir.file("state");
+  const auto r = openwfp::test::run_command(cmd);
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("is not a cgroup v2 directory"), std::string::npos) << r.out;
+  EXPECT_EQ(rule_count(ns.name()), 0u);
+  EXPECT_FALSE(ns.run("ip link show openwfp-inject >/dev/null 2>&1"));
+}
+
 }  // namespace
 }  // namespace openwfp::live::test
