@@ -32,6 +32,10 @@ class Recorder : public stack::Observer {
   void on_finding(std::string_view consideration, std::string_view what, uint32_t calloutId, uint16_t layerId,
                   uint64_t flowId) override;
 
+  // A decision made outside the stack (the kernel's connect authorization):
+  // counted as the stack's own are. Same single writer.
+  void count_decision(uint64_t filterId, bool permit) noexcept { counters_.count(filterId, permit); }
+
   EventRing& ring() noexcept { return ring_; }
   const EventRing& ring() const noexcept { return ring_; }
   const FilterCounters& counters() const noexcept { return counters_; }

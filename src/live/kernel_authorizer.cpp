@@ -305,6 +305,7 @@ void KernelAuthorizer::on_event(const void* data, size_t size) {
     std::snprintf(e.application, sizeof e.application, "%s", application.c_str());
     e.flags |= events::NET_EVENT_FLAG_APP_ID_SET;
   }
+  recorder_.count_decision(k.filter_id, false);
   const bool kept = recorder_.ring().push(e);
   std::lock_guard<std::mutex> lock(mutex_);
   ++status_.events;

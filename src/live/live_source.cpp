@@ -399,6 +399,7 @@ LiveStatus LiveSource::status() const {
 std::vector<events::FilterCount> LiveSource::filter_counts(uint64_t* uncounted) const {
   std::vector<const events::FilterCounters*> counters;
   for (const auto& w : workers_) counters.push_back(&w->counters());
+  if (authorizer_ != nullptr) counters.push_back(&authorizer_->recorder()->counters());
   return events::sum_counts(counters, uncounted);
 }
 

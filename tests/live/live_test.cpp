@@ -628,6 +628,22 @@ TEST_F(LiveHosts, TheKernelRefusesConnectsSendsAndBindsBeforeAnyPacket) {
       << bashSeen << userSeen << bindSeen << " " << c.result("daemon.status")["live"]["ebpf"].dump() << "\n"
       << c.result("events.enum", {{"type", "CLASSIFY_DROP"}}).dump();
 
+  // Each refusing filter counted its refusals.
+  const json counters = c.result("filter.counters")["counters"];
+  const json filters = c.result("filter.enum")["filters"];
+  std::map<std::string, uint64_t> blocks;
+  for (const json& f : filters) {
+    for (const json& n : counters) {
+      if (n["id"] == f["id"]) blocks[f["name"].get<std::string>()] = n["blocks"].get<uint64_t>();
+    }
+  }
+  EXPECT_GE(blocks["no tcp 8082"], 2u);  // the kernel's refusal, and the queue's drop for the process outside
+  EXPECT_EQ(blocks["no udp 9997"], 1u);
+  EXPECT_EQ(blocks["not to 10.231.0.3"], 1u);
+  EXPECT_EQ(blocks["bash may not connect"], 1u);
+  EXPECT_EQ(blocks["uid 4242 may not connect"], 1u);
+  EXPECT_EQ(blocks["no port 7777"], 1u);
+
   const auto state = openwfp::test::run_wfpctl("--socket " + d->socket() + " show state");
   EXPECT_NE(state.out.find("kernel authorization (eBPF) on " + cg.path()), std::string::npos) << state.out;
   EXPECT_NE(state.out.find("ALE_AUTH_CONNECT_V6          left to the queue: filter"), std::string::npos) << state.out;
