@@ -48,7 +48,7 @@ json live_status_json(const live::LiveStatus& s) {
                         {"diagErrors", w.processes.diagErrors}}}});
   }
   json out = {{"running", s.running}, {"backend", s.backend},     {"failMode", live::fail_mode_name(s.failMode)},
-              {"local", s.local},     {"rules", std::move(rules)}, {"queues", std::move(queues)},
+              {"local", s.local},     {"localChanges", s.localChanges}, {"rules", std::move(rules)}, {"queues", std::move(queues)},
               {"counters", stack_counters_json(s.counters)}};
   if (s.ebpf) out["ebpf"] = kernel_authorizer_json(s.authorizer);
   return out;

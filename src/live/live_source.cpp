@@ -259,6 +259,15 @@ struct LiveSource::Worker final : events::Recorder {
     bool dirty = false;  // packets since the last idle snapshot
     for (;;) {
       const bool stop = stopping.load(std::memory_order_acquire);
+      if (const uint64_t v = local_->version.load(std::memory_order_acquire); v != localSeen_) {
+        std::shared_ptr<const stack::Locality> l;
+        {
+          std::lock_guard lock(local_->mutex);
+          l = local_->locality;
+        }
+        stack_->set_local(*l);
+        localSeen_ = v;
+      }
       const size_t n = queue_->receive(pkts, batch, stop ? 0 : kIdleWaitMs);
       const uint64_t now = wall_us();
       if (n == 0 && stop) break;
@@ -283,6 +292,8 @@ struct LiveSource::Worker final : events::Recorder {
   }
 
   LiveConfig config_;
+  LocalAddresses* local_ = nullptr;  // the source's
+  uint64_t localSeen_ = 0;
   ProcessLookup lookup_;  // before stack_, which uses it
   std::unique_ptr<Queue> queue_;
   Injector injector_;
@@ -315,11 +326,13 @@ bool LiveSource::open(Engine& engine, const LiveConfig& config, std::unique_ptr<
   c.rules.queues = static_cast<uint16_t>(c.workers);
   c.queue.failOpen = c.rules.failMode == FailMode::OPEN;
   stack::Config sc = c.stack;
-  if (!add_interface_addresses(&sc.local, &s->local_)) {
+  if (!add_interface_addresses(&sc.local, &s->local_->names)) {
     *error = "cannot read the interfaces' addresses";
     return false;
   }
-  if (!stack::add_prefixes(c.local, &sc.local, &s->local_, error)) return false;
+  if (!stack::add_prefixes(c.local, &sc.local, &s->local_->names, error)) return false;
+  s->local_->locality = std::make_shared<const stack::Locality>(sc.local);
+  if (!s->addresses_.open(error)) return false;
   s->tun_ = Injector::open_inbound(kInjectInterface, error);
   if (s->tun_ < 0) return false;
   c.rules.injectInterface = kInjectInterface;
@@ -327,6 +340,7 @@ bool LiveSource::open(Engine& engine, const LiveConfig& config, std::unique_ptr<
     stack::Config wc = sc;
     wc.workerIndex = i;
     auto w = std::make_unique<Worker>(engine, wc, c);
+    w->local_ = s->local_.get();
     QueueConfig qc = c.queue;
     qc.number = static_cast<uint16_t>(c.rules.firstQueue + i);
     if (!Queue::open(qc, &w->queue_, error)) return false;
@@ -368,6 +382,25 @@ void LiveSource::start() {
     worker->thread_ = std::thread([this, worker] { worker->run(stopping_); });
   }
   if (authorizer_ != nullptr) authorizer_->start();
+  addressThread_ = std::thread([this] {
+    while (!stopping_.load(std::memory_order_acquire)) {
+      if (addresses_.changed(100)) refresh_local();
+    }
+  });
+}
+
+void LiveSource::refresh_local() {
+  stack::Locality locality;
+  std::vector<std::string> names;
+  std::string error;
+  if (!add_interface_addresses(&locality, &names) || !stack::add_prefixes(config_.local, &locality, &names, &error)) {
+    return;  // the set in use stays (the --local prefixes were checked at the start)
+  }
+  std::lock_guard lock(local_->mutex);
+  local_->locality = std::make_shared<const stack::Locality>(std::move(locality));
+  local_->names = std::move(names);
+  ++local_->changes;
+  local_->version.fetch_add(1, std::memory_order_release);
 }
 
 void LiveSource::stop() {
@@ -377,6 +410,7 @@ void LiveSource::stop() {
   for (auto& w : workers_) {
     if (w->thread_.joinable()) w->thread_.join();
   }
+  if (addressThread_.joinable()) addressThread_.join();
 }
 
 LiveStatus LiveSource::status() const {
@@ -384,7 +418,11 @@ LiveStatus LiveSource::status() const {
   s.running = started_ && !stopping_.load();
   s.backend = rules_ != nullptr ? rules_->backend() : "";
   s.failMode = config_.rules.failMode;
-  s.local = local_;
+  {
+    std::lock_guard lock(local_->mutex);
+    s.local = local_->names;
+    s.localChanges = local_->changes;
+  }
   if (rules_ != nullptr) s.rules = rules_->rules();
   for (const auto& w : workers_) {
     std::lock_guard lock(w->statusMutex_);

@@ -37,6 +37,7 @@
 #include "events/recorder.hpp"
 #include "live/injector.hpp"
 #include "live/kernel_authorizer.hpp"
+#include "live/local_addresses.hpp"
 #include "live/nfqueue.hpp"
 #include "live/process_lookup.hpp"
 #include "live/ruleset.hpp"
@@ -81,6 +82,7 @@ struct LiveStatus {
   std::string backend;
   FailMode failMode = FailMode::OPEN;
   std::vector<std::string> local;
+  uint64_t localChanges = 0;  // address changes followed since the start
   std::vector<WorkerStatus> workers;
   std::vector<InstalledRule> rules;
   stack::Counters counters;  // summed over workers, as of their last batch
@@ -114,7 +116,20 @@ class LiveSource {
   LiveConfig config_;
   std::unique_ptr<Ruleset> rules_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::vector<std::string> local_;
+  // This host's addresses as the workers' stacks see them: the watcher
+  // thread publishes a new set when an address comes or goes; each worker
+  // takes it between two batches.
+  struct LocalAddresses {
+    std::mutex mutex;
+    std::shared_ptr<const stack::Locality> locality;
+    std::vector<std::string> names;
+    std::atomic<uint64_t> version{0};
+    uint64_t changes = 0;
+  };
+  void refresh_local();
+  std::unique_ptr<LocalAddresses> local_ = std::make_unique<LocalAddresses>();
+  AddressWatch addresses_;
+  std::thread addressThread_;
   std::atomic<bool> stopping_{false};
   bool started_ = false;
   int tun_ = -1;  // the inbound injection device (injector.hpp)

@@ -2109,6 +2109,8 @@ void Stack::process_batch(uint32_t link_type, const Frame* frames, size_t count,
   impl_->process_batch(link_type, frames, count, results);
 }
 
+void Stack::set_local(const Locality& local) { impl_->config.local = local; }
+
 void Stack::tick(uint64_t timestamp_us) noexcept {
   Impl& i = *impl_;
   i.owner.store(std::this_thread::get_id(), std::memory_order_relaxed);

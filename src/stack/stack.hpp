@@ -196,6 +196,10 @@ class Stack {
   // aborts) is done, DPCs and injections run, pends and idle flows and
   // fragments time out as of `timestamp_us`.
   void tick(uint64_t timestamp_us) noexcept;
+  // This host's addresses changed (live traffic): packets from now on are
+  // judged inbound, outbound or forwarded by `local`; flows keep theirs.
+  // On the stack's thread, between packets.
+  void set_local(const Locality& local);
   // End of input: ends every flow (streams flushed, ALE_ENDPOINT_CLOSURE).
   void finish() noexcept;
 

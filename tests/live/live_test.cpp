@@ -216,6 +216,30 @@ TEST_F(LiveHosts, FailOpenPassesAndFailClosedDropsWhenKilledAndARestartCleansUp)
   EXPECT_EQ(client([] { return udp_ok(kHost4, 9999); }), 0);
 }
 
+// An address added while wfpd runs is this host's from then on: traffic to
+// it meets the inbound layers (and the filters there), as to the others.
+TEST_F(LiveHosts, AnAddressAddedWhileRunningIsLocal) {
+  auto d = start_wfpd(kPortPolicy);
+  ASSERT_NE(d, nullptr);
+  constexpr const char* kNew = "10.231.0.9";
+  ASSERT_TRUE(sh("ip -n " + host_->name() + " addr add " + kNew + "/24 dev h0"));
+  Client c(d->socket());
+  const json live = live_status(c, [&](const json& l) {
+    for (const json& a : l["local"]) {
+      if (a == std::string(kNew) + "/32") return true;
+    }
+    return false;
+  });
+  EXPECT_GE(live["localChanges"].get<uint64_t>(), 1u) << live.dump();
+  EXPECT_NE(live["local"].dump().find(std::string(kNew) + "/32"), std::string::npos) << live.dump();
+  // The workers take the new set between two batches.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(client([] { return tcp_ok(kNew, 8080); }), 0);
+  EXPECT_EQ(client([] { return tcp_ok(kNew, 8081, "hello", kBlockedWaitMs); }), 1);  // "no tcp 8081 in"
+  EXPECT_EQ(client([] { return udp_ok(kNew, 9999, "hello", kBlockedWaitMs); }), 1);  // "no udp 9999 in"
+  EXPECT_EQ(client([] { return udp_ok(kNew, 9998); }), 0);
+}
+
 TEST_F(LiveHosts, FiltersMatchTheApplicationPathAndTheUser) {
   char bash[PATH_MAX];
   ASSERT_NE(::realpath("/bin/bash", bash), nullptr);
