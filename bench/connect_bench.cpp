@@ -15,8 +15,6 @@
 // the SYN instead and the caller waits for its connect timeout (about 127 s
 // with Linux's default SYN retries), so that case has no rate to show.
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -30,7 +28,9 @@
 #include <thread>
 #include <vector>
 
+#include "live/kernel_authorizer.hpp"
 #include "support/netns.hpp"
+#include "wfpd_driver.hpp"
 
 namespace {
 
@@ -110,35 +110,6 @@ std::string policy_json(uint32_t n) {
   return json{{"filters", filters}}.dump();
 }
 
-// One request to wfpd over its socket; the result (null on any failure).
-json ask(const std::string& socketPath, const std::string& method) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socketPath.c_str());
-  json out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    const std::string line = json{{"v", 1}, {"id", 1}, {"method", method}, {"params", json::object()}}.dump() + "\n";
-    (void)::send(fd, line.data(), line.size(), MSG_NOSIGNAL);
-    std::string got;
-    char b[65536];
-    for (ssize_t n; got.find('\n') == std::string::npos && (n = ::recv(fd, b, sizeof b, 0)) > 0;) got.append(b, static_cast<size_t>(n));
-    const json answer = json::parse(got, nullptr, false);
-    if (answer.is_object() && answer.contains("result")) out = answer["result"];
-  }
-  ::close(fd);
-  return out;
-}
-
-std::string cgroup2_root() {
-  std::ifstream in("/proc/self/mounts");
-  std::string device, path, type, rest;
-  while (in >> device >> path >> type && std::getline(in, rest)) {
-    if (type == "cgroup2") return path;
-  }
-  return {};
-}
-
 struct Result {
   std::string mode;
   double connects = 0, medianUs = 0;
@@ -165,7 +136,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "openwfp-connect-bench: needs root (namespaces, netfilter, NFQUEUE, eBPF)\n");
     return 2;
   }
-  const std::string root = cgroup2_root();
+  const std::string root = openwfp::live::cgroup2_root();
   const std::string cgroup = root + "/openwfp-connect-bench-" + std::to_string(::getpid());
   if (root.empty() || ::mkdir(cgroup.c_str(), 0755) != 0) {
     std::fprintf(stderr, "openwfp-connect-bench: no cgroup v2 hierarchy to make a cgroup in\n");
@@ -198,21 +169,10 @@ int main(int argc, char** argv) {
     Result res{mode};
     pid_t daemon = -1;
     if (mode != "none") {
-      std::fflush(nullptr);
-      daemon = ::fork();
-      if (daemon == 0) {
-        if (!enter(c.name())) ::_exit(125);
-        const std::string pol = work + "/policy.json", sock = work + "/wfpd.sock", state = work + "/state";
-        if (mode == "wfpd --ebpf") {
-          ::execl(wfpd.c_str(), "wfpd", "--live", "--ebpf", "--cgroup", cgroup.c_str(), "--policy", pol.c_str(),
-                  "--socket", sock.c_str(), "--state-dir", state.c_str(), static_cast<char*>(nullptr));
-        } else {
-          ::execl(wfpd.c_str(), "wfpd", "--live", "--policy", pol.c_str(), "--socket", sock.c_str(), "--state-dir",
-                  state.c_str(), static_cast<char*>(nullptr));
-        }
-        ::_exit(127);
-      }
-      for (int i = 0; i < 500 && ask(work + "/wfpd.sock", "daemon.status").is_null(); ++i) {
+      std::vector<std::string> args = {"--live", "--policy", work + "/policy.json"};
+      if (mode == "wfpd --ebpf") args.insert(args.end(), {"--ebpf", "--cgroup", cgroup});
+      daemon = openwfp::bench::start_wfpd(wfpd, c.name(), work, args);
+      for (int i = 0; i < 500 && openwfp::bench::ask(work + "/wfpd.sock", "daemon.status").is_null(); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -220,16 +180,13 @@ int main(int argc, char** argv) {
     run_loop(kPort, false, &res.connects, &res.medianUs);
     if (mode == "wfpd --ebpf") run_loop(kRefusedPort, true, &res.refusals, &res.refusalUs);
     if (daemon > 0) {
-      const json status = ask(work + "/wfpd.sock", "daemon.status");
-      if (status.contains("live")) {
-        for (const json& q : status["live"]["queues"]) res.queued += q["received"].get<uint64_t>();
-        if (status["live"].contains("ebpf")) {
-          res.kernelRules = status["live"]["ebpf"]["layers"][0]["rules"].get<uint64_t>();
-          res.kernelJudged = status["live"]["ebpf"]["counters"]["evaluated"].get<uint64_t>();
-        }
+      const json status = openwfp::bench::ask(work + "/wfpd.sock", "daemon.status");
+      res.queued = openwfp::bench::queued(status);
+      if (status.contains("live") && status["live"].contains("ebpf")) {
+        res.kernelRules = status["live"]["ebpf"]["layers"][0]["rules"].get<uint64_t>();
+        res.kernelJudged = status["live"]["ebpf"]["counters"]["evaluated"].get<uint64_t>();
       }
-      ::kill(daemon, SIGTERM);
-      ::waitpid(daemon, nullptr, 0);
+      openwfp::bench::stop_wfpd(daemon);
       std::filesystem::remove_all(work + "/state");
     }
     return res;

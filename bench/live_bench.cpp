@@ -16,7 +16,6 @@
 //   wfpd   wfpd --live, the same reader, every packet through the stack
 //          and the engine with --filters filters (none matching the traffic,
 //          the worst case), 90% at the ALE layers, the rest at packet layers
-#include <sys/un.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -32,6 +31,7 @@
 #include <vector>
 
 #include "live/nfqueue.hpp"
+#include "wfpd_driver.hpp"
 #include "support/netns.hpp"
 
 namespace {
@@ -180,26 +180,6 @@ struct Result {
   uint64_t queued = 0;  // wfpd: packets its queues took (the check that traffic went through it)
 };
 
-// One request to wfpd over its socket; the result (null on any failure).
-json ask(const std::string& socketPath, const std::string& method) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socketPath.c_str());
-  json out;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    const std::string line = json{{"v", 1}, {"id", 1}, {"method", method}, {"params", json::object()}}.dump() + "\n";
-    (void)::send(fd, line.data(), line.size(), MSG_NOSIGNAL);
-    std::string got;
-    char b[65536];
-    for (ssize_t n; got.find('\n') == std::string::npos && (n = ::recv(fd, b, sizeof b, 0)) > 0;) got.append(b, static_cast<size_t>(n));
-    const json answer = json::parse(got, nullptr, false);
-    if (answer.is_object() && answer.contains("result")) out = answer["result"];
-  }
-  ::close(fd);
-  return out;
-}
-
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
@@ -248,15 +228,8 @@ int main(int argc, char** argv) {
       r.run("iptables-nft -w -t mangle -A OUTPUT ! -o lo -j NFQUEUE --queue-num 5");
       consumer = std::make_unique<Background>(r.name(), [] { return raw_loop(5); });
     } else if (mode == "wfpd") {
-      std::fflush(nullptr);
-      daemon = ::fork();
-      if (daemon == 0) {
-        if (!enter(r.name())) ::_exit(125);
-        const std::string pol = work + "/policy.json", sock = work + "/wfpd.sock", state = work + "/state";
-        ::execl(wfpd.c_str(), "wfpd", "--live", "--policy", pol.c_str(), "--socket", sock.c_str(), "--state-dir",
-                state.c_str(), "--fail-mode", "closed", static_cast<char*>(nullptr));
-        ::_exit(127);
-      }
+      daemon = openwfp::bench::start_wfpd(wfpd, r.name(), work,
+                                          {"--live", "--policy", work + "/policy.json", "--fail-mode", "closed"});
     }
     // Until traffic flows through this mode's path.
     for (int i = 0; i < 300 && in_netns(s.name(), [] { return udp_ok(kReceiver, kPort + 1, "x"); }) != 0;
@@ -284,12 +257,8 @@ int main(int argc, char** argv) {
     res.medianUs = percentile(rtts, 0.5);
     res.p99Us = percentile(rtts, 0.99);
     if (daemon > 0) {
-      const json status = ask(work + "/wfpd.sock", "daemon.status");
-      if (status.contains("live")) {
-        for (const json& q : status["live"]["queues"]) res.queued += q["received"].get<uint64_t>();
-      }
-      ::kill(daemon, SIGTERM);
-      ::waitpid(daemon, nullptr, 0);
+      res.queued = openwfp::bench::queued(openwfp::bench::ask(work + "/wfpd.sock", "daemon.status"));
+      openwfp::bench::stop_wfpd(daemon);
     }
     consumer.reset();
     if (mode == "raw") {

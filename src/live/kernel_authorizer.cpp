@@ -56,7 +56,11 @@ int libbpf_print(libbpf_print_level level, const char* format, va_list args) {
 
 std::string errno_text(int error) { return std::strerror(error < 0 ? -error : error); }
 
-// The cgroup v2 mount (hybrid systems mount it at .../unified).
+// The kernel's device number of a file (MKDEV: 12 bits major, 20 bits minor).
+uint64_t kernel_dev(dev_t dev) { return (uint64_t{major(dev)} << 20) | minor(dev); }
+
+}  // namespace
+
 std::string cgroup2_root() {
   std::ifstream in("/proc/self/mounts");
   std::string device, path, type;
@@ -66,11 +70,6 @@ std::string cgroup2_root() {
   }
   return {};
 }
-
-// The kernel's device number of a file (MKDEV: 12 bits major, 20 bits minor).
-uint64_t kernel_dev(dev_t dev) { return (uint64_t{major(dev)} << 20) | minor(dev); }
-
-}  // namespace
 
 struct KernelAuthorizer::Bpf {
   bpf_object* object = nullptr;

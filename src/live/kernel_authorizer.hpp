@@ -28,6 +28,10 @@
 
 namespace openwfp::live {
 
+// Where the cgroup v2 hierarchy is mounted (hybrid systems: .../unified);
+// empty when it is not.
+std::string cgroup2_root();
+
 struct KernelAuthorizerConfig {
   std::string cgroup;  // a cgroup v2 directory; empty: the cgroup v2 root
   events::RecorderConfig recorder;
