@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "stack/stack.hpp"
 #include "support/shared_data.hpp"
 
 namespace openwfp::pipeline {
@@ -38,6 +39,25 @@ inline std::vector<std::string> corpus_share(const std::vector<std::string>& all
   std::vector<std::string> out;
   for (size_t i = 0; i < all.size(); i += corpus_stride()) out.push_back(all[i]);
   return out;
+}
+
+// A stack for one corpus file: caps small enough that making several stacks
+// per capture stays cheap (a stack preallocates every pool), large enough
+// for any capture of the corpus.
+inline stack::Config corpus_stack_config() {
+  stack::Config config;
+  config.flows.maxFlows = 4096;
+  config.stream.maxConnections = 4096;
+  config.stream.maxHeldBytesTotal = 8u << 20;
+  config.defrag.maxDatagrams = 512;
+  config.defrag.maxBytes = 8u << 20;
+  config.packetBuffers = 16;
+  config.streamBuffers = 64;
+  config.streamHoldBuffers = 64;
+  config.maxRewrittenConnections = 4;
+  config.maxFlowContexts = 1024;
+  config.maxPends = 64;
+  return config;
 }
 
 inline std::string sample_policy() { return std::string(OPENWFP_SOURCE_DIR) + "/examples/policy.json"; }

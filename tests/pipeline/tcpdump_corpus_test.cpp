@@ -77,22 +77,9 @@ stack::Locality busiest_addresses(const Capture& c) {
   return out;
 }
 
-// Caps smaller than the defaults (a Stack is built per file), still far above
-// what one corpus file needs.
 stack::Config corpus_config(const Capture& c) {
-  stack::Config config;
+  stack::Config config = corpus_stack_config();
   config.local = busiest_addresses(c);
-  config.flows.maxFlows = 4096;
-  config.stream.maxConnections = 4096;
-  config.stream.maxHeldBytesTotal = 8u << 20;
-  config.defrag.maxDatagrams = 512;
-  config.defrag.maxBytes = 8u << 20;
-  config.packetBuffers = 16;
-  config.streamBuffers = 64;
-  config.streamHoldBuffers = 64;
-  config.maxRewrittenConnections = 4;
-  config.maxFlowContexts = 1024;
-  config.maxPends = 64;
   return config;
 }
 

@@ -23,21 +23,9 @@ namespace {
 using pipeline::Capture;
 using pipeline::CapturedFrame;
 
-// Caps small enough that making 6 stacks per capture stays cheap (a stack
-// preallocates every pool), large enough for any capture of the corpus.
+// The corpus's small stacks, with private networks as this host's.
 stack::Config test_config() {
-  stack::Config config;
-  config.flows.maxFlows = 4096;
-  config.stream.maxConnections = 4096;
-  config.stream.maxHeldBytesTotal = 8u << 20;
-  config.defrag.maxDatagrams = 512;
-  config.defrag.maxBytes = 8u << 20;
-  config.packetBuffers = 8;
-  config.streamBuffers = 32;
-  config.maxRewrittenConnections = 2;
-  config.streamHoldBuffers = 16;
-  config.maxFlowContexts = 1024;
-  config.maxPends = 16;
+  stack::Config config = pipeline::corpus_stack_config();
   for (const char* text : {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fe80::/10", "2001:db8::/32"}) {
     stack::Prefix p;
     EXPECT_TRUE(stack::parse_prefix(text, &p));
