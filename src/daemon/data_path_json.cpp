@@ -32,6 +32,7 @@ json live_status_json(const live::LiveStatus& s) {
                       {"holdsExpired", w.holdsExpired},
                       {"holdsRefused", w.holdsRefused},
                       {"released", w.released},
+                      {"pendsRefused", w.pendsRefused},
                       {"replaced", w.replaced},
                       {"injected", w.injector.sent},
                       {"injectFailed", w.injector.failed},

@@ -100,6 +100,26 @@ struct LiveSource::Worker final : events::Recorder {
     send(ip, length, outbound);
   }
 
+  void on_held_dropped(const uint8_t* ip, uint32_t length) override {
+    // A pended packet whose pend ended with a Block: dropped now, not at
+    // the end of its hold.
+    const uint64_t h = packet_hash(ip, length);
+    for (size_t i = 0; i < held_.size(); ++i) {
+      if (held_[i].absorbed && held_[i].key == h) {
+        queue_->verdict(held_[i].id, kVerdictDrop);
+        unhold(i);
+        ++status_.pendsRefused;
+        return;
+      }
+    }
+    // Completed while its own packet is being processed: not held yet.
+    if (processing_ && droppedNowCount_ < kMaxDroppedNow) droppedNow_[droppedNowCount_++] = h;
+  }
+
+  bool dropped_now(uint64_t h) const noexcept {
+    return std::find(droppedNow_, droppedNow_ + droppedNowCount_, h) != droppedNow_ + droppedNowCount_;
+  }
+
   void send(const uint8_t* ip, uint32_t length, bool outbound) noexcept {
     if (outbound) {
       injector_.send_outbound(ip, length);
@@ -150,6 +170,7 @@ struct LiveSource::Worker final : events::Recorder {
   void process(const QueuedPacket& p, size_t i, uint64_t now) noexcept {
     emitted_.clear();
     emitUsed_ = 0;
+    droppedNowCount_ = 0;
     processing_ = true;
     const stack::Result r =
         stack_->process(now, static_cast<uint32_t>(decode::LinkType::RAW), p.data, p.length, p.length);
@@ -183,6 +204,9 @@ struct LiveSource::Worker final : events::Recorder {
         case stack::Verdict::ABSORBED:
           if (r.absorbedBy == stack::AbsorbedBy::REWRITER) {
             d = Decision::DROP;  // the edited stream's segments come out as the rewriter makes them
+          } else if (r.absorbedBy == stack::AbsorbedBy::PEND && dropped_now(packet_hash(p.data, p.length))) {
+            d = Decision::DROP;  // its pend completed with a Block already
+            ++status_.pendsRefused;
           } else if (r.absorbedBy == stack::AbsorbedBy::CALLOUT && sent_in_direction(outbound)) {
             d = Decision::DROP;  // the callout sent something else in its place (sent below)
           } else {
@@ -300,6 +324,9 @@ struct LiveSource::Worker final : events::Recorder {
   std::unique_ptr<stack::Stack> stack_;
   std::thread thread_;
   bool processing_ = false;
+  static constexpr size_t kMaxDroppedNow = 8;
+  uint64_t droppedNow_[kMaxDroppedNow] = {};  // held packets dropped while processing one packet
+  size_t droppedNowCount_ = 0;
   std::vector<uint8_t> emitBytes_;
   size_t emitUsed_ = 0;
   std::vector<Emitted> emitted_;

@@ -73,6 +73,7 @@ struct WorkerStatus {
   uint64_t holdsExpired = 0;     // dropped after their hold timed out
   uint64_t holdsRefused = 0;     // the hold table was full: the oldest went (NF_DROP)
   uint64_t released = 0;         // pended packets sent on by their completion
+  uint64_t pendsRefused = 0;     // pended packets dropped when their pend ended with a Block
   uint64_t replaced = 0;         // packets answered with the stack's changed bytes
   ProcessLookupStats processes;
 };

@@ -1565,6 +1565,7 @@ struct Stack::Impl final : runtime::Host {
       if (auth_layer) f->aleClassified = true;
       discard(layer, flow_context(*f, f->direction), f, held_length, kDiscardModuleGeneral, kDiscardFirewallPolicy,
               filter_id);
+      if (held_length > 0) observer->on_held_dropped(held, held_length);
       return;
     }
     const bool tcp = f->key.protocol == decode::kProtoTcp;
@@ -1584,6 +1585,8 @@ struct Stack::Impl final : runtime::Host {
       if (v == Verdict::PERMIT) {
         ++counters.packetsReleased;
         observer->on_inject(held, held_length, true);
+      } else {
+        observer->on_held_dropped(held, held_length);
       }
     }
   }
@@ -1599,6 +1602,7 @@ struct Stack::Impl final : runtime::Host {
       findings.record("PEND", "a pended classification was never completed (ended with a Block)", 0, e->layerId,
                       e->flowId, counters.packets);
       const uint16_t layer = e->layerId;
+      if (e->heldLength > 0) observer->on_held_dropped(pends.held(slot), e->heldLength);
       pends.release(slot);
       if (f != nullptr && f->pendIndex == slot) {
         f->pendIndex = kNoPend;

@@ -123,6 +123,9 @@ class Observer {
   // pended connect's packet released by its completion): `ip` at its IP
   // header, valid during the call.
   virtual void on_inject(const uint8_t* /*ip*/, uint32_t /*length*/, bool /*outbound*/) {}
+  // A packet the stack kept (a pended connect's) will never go on: its pend
+  // completed with a Block, or timed out. `ip` as for on_inject.
+  virtual void on_held_dropped(const uint8_t* /*ip*/, uint32_t /*length*/) {}
   // A pended classification was never completed: it ended with a Block.
   virtual void on_pend_timeout(const flow::Flow* /*flow (may be gone)*/, uint16_t /*layerId*/) {}
   // The verifier found a use of the callout API that breaks a programming

@@ -369,6 +369,11 @@ TEST_F(LiveHosts, APendedAleDecisionHoldsTheConnectionUntilItIsCompleted) {
   const json live = live_status(c, [&](const json& l) { return released(l) >= 4; });
   EXPECT_GE(released(live), 4u) << live.dump();
   EXPECT_GE(live["counters"]["absorbed"].get<uint64_t>(), 4u) << live.dump();
+  // The SYN to 8082, pended and then refused, was dropped when the pend
+  // completed, not kept until the pend would have timed out.
+  const json after = live_status(c, [](const json& l) { return sum_queues(l, "pendsRefused") >= 1 && sum_queues(l, "held") == 0; });
+  EXPECT_GE(sum_queues(after, "pendsRefused"), 1u) << after.dump();
+  EXPECT_EQ(sum_queues(after, "held"), 0u) << after.dump();
 }
 
 // The stream-edit sample edits the host's outbound HTTP request in flight:
