@@ -189,23 +189,12 @@ bool KernelAuthorizer::publish(std::string* error) {
       engine::build_generation(engine_.snapshot(), number, ClassifierKind::LINEAR);
   AuthorizeProgram program = compile_authorization(*gen, config_.maxRules);
 
-  // Apps: stable indices; a path names a process's executable only as the
-  // kernel writes it (/proc/PID/exe), so a path that is not canonical, or
-  // not there, is listed with no file and matches nothing.
+  // Apps: stable indices, and the files of those found (files_of); a path
+  // with no file is listed and matches nothing.
   std::vector<uint32_t> remap(program.apps.size() + 1, OWFP_APP_ANY);
-  std::map<std::pair<uint64_t, uint64_t>, uint32_t> files;
+  for (size_t i = 0; i < program.apps.size(); ++i) remap[i + 1] = stable_app(program.apps[i]);
   uint32_t resolved = 0;
-  for (size_t i = 0; i < program.apps.size(); ++i) {
-    const std::string& path = program.apps[i];
-    const uint32_t index = stable_app(path);
-    remap[i + 1] = index;
-    char real[PATH_MAX];
-    struct stat st {};
-    if (::realpath(path.c_str(), real) != nullptr && path == real && ::stat(real, &st) == 0) {
-      files[{kernel_dev(st.st_dev), uint64_t{st.st_ino}}] = index;
-      ++resolved;
-    }
-  }
+  AppFiles files = files_of(program.apps, &resolved);
   for (const auto& [file, index] : files) {
     const owfp_app_key key{file.first, file.second};
     if (bpf_map_update_elem(b.apps, &key, &index, BPF_ANY) != 0) {
@@ -251,6 +240,7 @@ bool KernelAuthorizer::publish(std::string* error) {
   }
   appFiles_ = std::move(files);
   publishedApps_ = program.apps;
+  publishedGeneration_ = number;
 
   std::lock_guard<std::mutex> lock(mutex_);
   status_.generation = number;
@@ -325,27 +315,33 @@ void KernelAuthorizer::stop() {
   bpf_->links.clear();
 }
 
-bool KernelAuthorizer::files_changed() const {
-  std::map<std::pair<uint64_t, uint64_t>, uint32_t> files;
-  for (const std::string& path : publishedApps_) {
+KernelAuthorizer::AppFiles KernelAuthorizer::files_of(const std::vector<std::string>& paths,
+                                                      uint32_t* resolved) const {
+  AppFiles files;
+  for (const std::string& path : paths) {
     char real[PATH_MAX];
     struct stat st {};
     if (::realpath(path.c_str(), real) != nullptr && path == real && ::stat(real, &st) == 0) {
       files[{kernel_dev(st.st_dev), uint64_t{st.st_ino}}] = appIndex_.at(path);
+      ++*resolved;
     }
   }
-  return files != appFiles_;
+  return files;
+}
+
+bool KernelAuthorizer::files_changed() const {
+  uint32_t resolved = 0;
+  return files_of(publishedApps_, &resolved) != appFiles_;
 }
 
 void KernelAuthorizer::run() {
   auto last_files = std::chrono::steady_clock::now();
-  uint64_t published = status().generation;
   while (!stopping_) {
     (void)ring_buffer__poll(bpf_->ring, 50);
     const auto now = std::chrono::steady_clock::now();
     // A new generation, or once a second (an executable may have been
     // installed or replaced: its file is another).
-    bool due = engine_.generation() != published;
+    bool due = engine_.generation() != publishedGeneration_;
     if (now - last_files >= std::chrono::seconds(1)) {
       last_files = now;
       due = due || files_changed();
@@ -353,7 +349,6 @@ void KernelAuthorizer::run() {
     if (due) {
       std::string error;
       if (!publish(&error)) std::fprintf(stderr, "wfpd: %s\n", error.c_str());
-      published = status().generation;
     }
   }
   (void)ring_buffer__consume(bpf_->ring);

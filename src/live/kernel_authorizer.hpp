@@ -80,7 +80,13 @@ class KernelAuthorizer {
   bool publish(std::string* error);
   void run();
   void on_event(const void* data, size_t size);
+  // (dev, ino) -> stable index of the listed executables.
+  using AppFiles = std::map<std::pair<uint64_t, uint64_t>, uint32_t>;
   uint32_t stable_app(const std::string& path);
+  // The files of `paths` (each already given a stable index): a path names a
+  // process's executable only as the kernel writes it (/proc/PID/exe), so a
+  // path that is not canonical, or not there, has none. Counts those found.
+  AppFiles files_of(const std::vector<std::string>& paths, uint32_t* resolved) const;
   bool files_changed() const;
 
   Engine& engine_;
@@ -93,9 +99,10 @@ class KernelAuthorizer {
   uint64_t netnsCookie_ = 0;
   // Apps get one index for wfpd's life, so a flip never renames one.
   std::map<std::string, uint32_t> appIndex_;
-  std::map<std::pair<uint64_t, uint64_t>, uint32_t> appFiles_;  // (dev, ino) -> index, as published
+  AppFiles appFiles_;                                            // as published
   std::vector<std::string> appPaths_;                            // index - 1 -> path
   std::vector<std::string> publishedApps_;                       // the paths the live rules name
+  uint64_t publishedGeneration_ = 0;                             // the generation the live rules come from
   mutable std::mutex mutex_;  // status_
   KernelAuthorizerStatus status_;
   friend int authorizer_ring_callback(void* context, void* data, size_t size);

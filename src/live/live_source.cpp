@@ -82,14 +82,11 @@ struct LiveSource::Worker final : events::Recorder {
 
   void on_inject(const uint8_t* ip, uint32_t length, bool outbound) override {
     // The packet of a pended classification, released: the queued one goes on.
-    const uint64_t h = packet_hash(ip, length);
-    for (size_t i = 0; i < held_.size(); ++i) {
-      if (held_[i].absorbed && held_[i].key == h) {
-        queue_->verdict(held_[i].id, kVerdictAccept);
-        unhold(i);
-        ++status_.released;
-        return;
-      }
+    if (const size_t i = held_absorbed(packet_hash(ip, length)); i < held_.size()) {
+      queue_->verdict(held_[i].id, kVerdictAccept);
+      unhold(i);
+      ++status_.released;
+      return;
     }
     if (processing_ && emitted_.size() < kMaxEmitted && emitUsed_ + length <= emitBytes_.size()) {
       std::memcpy(emitBytes_.data() + emitUsed_, ip, length);
@@ -104,16 +101,22 @@ struct LiveSource::Worker final : events::Recorder {
     // A pended packet whose pend ended with a Block: dropped now, not at
     // the end of its hold.
     const uint64_t h = packet_hash(ip, length);
-    for (size_t i = 0; i < held_.size(); ++i) {
-      if (held_[i].absorbed && held_[i].key == h) {
-        queue_->verdict(held_[i].id, kVerdictDrop);
-        unhold(i);
-        ++status_.pendsRefused;
-        return;
-      }
+    if (const size_t i = held_absorbed(h); i < held_.size()) {
+      queue_->verdict(held_[i].id, kVerdictDrop);
+      unhold(i);
+      ++status_.pendsRefused;
+      return;
     }
     // Completed while its own packet is being processed: not held yet.
     if (processing_ && droppedNowCount_ < kMaxDroppedNow) droppedNow_[droppedNowCount_++] = h;
+  }
+
+  // The held packet (pended or absorbed) with this hash; held_.size() if none.
+  size_t held_absorbed(uint64_t h) const noexcept {
+    for (size_t i = 0; i < held_.size(); ++i) {
+      if (held_[i].absorbed && held_[i].key == h) return i;
+    }
+    return held_.size();
   }
 
   bool dropped_now(uint64_t h) const noexcept {

@@ -193,31 +193,29 @@ static __always_inline int judge6(__u64 cookie, __u32 slot4, __u32 slot6, const 
   return judge(cookie, slot6, &t, copy, 0);
 }
 
-SEC("cgroup/connect4")
-int owfp_connect4(struct bpf_sock_addr *ctx) {
+/* connect and unconnected send: the address and port asked for. */
+static __always_inline int judge_sock_addr4(struct bpf_sock_addr *ctx) {
   return judge4(bpf_get_netns_cookie(ctx), OWFP_SLOT_CONNECT_V4, ctx->user_ip4, bpf_ntohs((__u16)ctx->user_port),
                 (__u8)ctx->protocol);
 }
+
+static __always_inline int judge_sock_addr6(struct bpf_sock_addr *ctx) {
+  __u32 addr[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
+  return judge6(bpf_get_netns_cookie(ctx), OWFP_SLOT_CONNECT_V4, OWFP_SLOT_CONNECT_V6, addr,
+                bpf_ntohs((__u16)ctx->user_port), (__u8)ctx->protocol);
+}
+
+SEC("cgroup/connect4")
+int owfp_connect4(struct bpf_sock_addr *ctx) { return judge_sock_addr4(ctx); }
 
 SEC("cgroup/connect6")
-int owfp_connect6(struct bpf_sock_addr *ctx) {
-  __u32 addr[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
-  return judge6(bpf_get_netns_cookie(ctx), OWFP_SLOT_CONNECT_V4, OWFP_SLOT_CONNECT_V6, addr,
-                bpf_ntohs((__u16)ctx->user_port), (__u8)ctx->protocol);
-}
+int owfp_connect6(struct bpf_sock_addr *ctx) { return judge_sock_addr6(ctx); }
 
 SEC("cgroup/sendmsg4")
-int owfp_sendmsg4(struct bpf_sock_addr *ctx) {
-  return judge4(bpf_get_netns_cookie(ctx), OWFP_SLOT_CONNECT_V4, ctx->user_ip4, bpf_ntohs((__u16)ctx->user_port),
-                (__u8)ctx->protocol);
-}
+int owfp_sendmsg4(struct bpf_sock_addr *ctx) { return judge_sock_addr4(ctx); }
 
 SEC("cgroup/sendmsg6")
-int owfp_sendmsg6(struct bpf_sock_addr *ctx) {
-  __u32 addr[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
-  return judge6(bpf_get_netns_cookie(ctx), OWFP_SLOT_CONNECT_V4, OWFP_SLOT_CONNECT_V6, addr,
-                bpf_ntohs((__u16)ctx->user_port), (__u8)ctx->protocol);
-}
+int owfp_sendmsg6(struct bpf_sock_addr *ctx) { return judge_sock_addr6(ctx); }
 
 SEC("cgroup/post_bind4")
 int owfp_post_bind4(struct bpf_sock *sk) {
